@@ -1,0 +1,52 @@
+/** `dcn devnet`: run a whole network on this machine until Ctrl-C. */
+import { resolveDataDir } from '../identity.js'
+import { startDevnet } from '../devnet/devnet.js'
+import { devnetFile } from '../client/network.js'
+import { logger } from '../log.js'
+import { UserError } from '../errors.js'
+import { common, parse } from './args.js'
+
+export const DEVNET_USAGE = 'dcn devnet [--providers N] [--matchers N] [--data-dir DIR]'
+
+function count (flag: string, v: string, min: number, max: number): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`--${flag}: expected a whole number from ${min} to ${max}, got "${v}"`)
+  return n
+}
+
+export async function devnetCommand (args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    ...common,
+    providers: { type: 'string', default: '5' },
+    matchers: { type: 'string', default: '1' },
+    heartbeat: { type: 'string', default: '10s' }
+  }, DEVNET_USAGE)
+  if (values.help === true) { console.log(DEVNET_USAGE); return 0 }
+  if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (usage: ${DEVNET_USAGE})`)
+  const dataDir = resolveDataDir(values['data-dir'])
+  const log = logger('devnet')
+  const started = Date.now()
+  const devnet = await startDevnet({
+    dataDir,
+    providers: count('providers', values.providers, 1, 200),
+    matchers: count('matchers', values.matchers, 1, 10),
+    heartbeat: values.heartbeat,
+    log
+  })
+  const { info } = devnet
+  if (values.json === true) {
+    console.log(JSON.stringify(info, null, 2))
+  } else {
+    console.log(`devnet up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${info.nodes.length} nodes; network file ${devnetFile(dataDir)}`)
+    for (const n of info.nodes) console.log(`  ${n.name.padEnd(12)} ${n.api}/status  ${n.addrs[0]}`)
+    console.log(`\ntry: dcn quote examples/web.yaml${values['data-dir'] === undefined ? '' : ` --data-dir ${dataDir}`}   (Ctrl-C stops the devnet)`)
+  }
+  const reason = await new Promise<string>(resolve => {
+    process.once('SIGINT', () => { resolve('SIGINT') })
+    process.once('SIGTERM', () => { resolve('SIGTERM') })
+    void devnet.exited.then(e => { resolve(`${e.name} exited with code ${String(e.code)}`) })
+  })
+  log.info('stopping', { reason })
+  await devnet.stop()
+  return reason.startsWith('SIG') ? 0 : 1
+}

@@ -1,0 +1,72 @@
+/**
+ * A light client for user commands: an ephemeral libp2p identity (so several commands can run
+ * at once), the user's persistent wallet, DHT in client mode, and gossip for the topics it asks
+ * for. `connect` returns once a bootstrap peer is connected and the mesh is ready to carry them.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { LocalAccount } from 'viem/accounts'
+import { KIND_TOPIC, TOPICS, type MessageKind, type Topic } from '@dcn/protocol'
+import { createHost, gossipInternals, type Host } from '../host.js'
+import { Gossip } from '../network/gossip.js'
+import { NodeMetrics } from '../metrics.js'
+import { silent, type Logger } from '../log.js'
+import { UserError } from '../errors.js'
+import type { NetworkInfo } from './network.js'
+
+/** How long to wait for gossipsub to graft us into each topic's mesh (one heartbeat and a bit). */
+const MESH_WAIT_MS = 1500
+
+export interface LightClient {
+  host: Host
+  gossip: Gossip
+  wallet: LocalAccount
+  stop: () => Promise<void>
+}
+
+export interface ConnectOptions {
+  wallet: LocalAccount
+  /** Kinds this client will receive; the client subscribes before it returns. */
+  receive: MessageKind[]
+  /** Topics it will publish on: waits until a peer subscribes to each. */
+  publish: Topic[]
+  timeoutMs?: number
+  log?: Logger
+}
+
+export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<LightClient> {
+  const log = opts.log ?? silent
+  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [], client: true })
+  const gossip = new Gossip({ host, chainId: net.chainId, wallet: opts.wallet, metrics: new NodeMetrics(), log })
+  const stop = async (): Promise<void> => { await host.stop() }
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  try {
+    const receiveTopics = [...new Set(opts.receive.map(k => KIND_TOPIC[k]))]
+    for (const t of receiveTopics) gossip.join(t)
+    const errors: string[] = []
+    const dials = net.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(timeoutMs) }).catch((err: Error) => { errors.push(`${a}: ${err.message}`); throw err }))
+    await Promise.any(dials).catch(() => {
+      throw new UserError(`cannot reach the network (${errors[0] ?? 'no bootstrap address'})`, 1)
+    })
+    const pubsub = host.services.pubsub
+    // Every topic we use needs a connected peer subscribed to it. The mesh (a graft accepted)
+    // speeds delivery but is not required: publishers flood to every subscribed peer and
+    // gossip covers the rest, and a busy peer may prune us from a full mesh.
+    const topics = [...new Set([...opts.publish, ...receiveTopics])]
+    const until = Date.now() + timeoutMs
+    for (let missing = topics.find(t => pubsub.getSubscribers(t).length === 0); missing !== undefined; missing = topics.find(t => pubsub.getSubscribers(t).length === 0)) {
+      if (Date.now() > until) throw new UserError(`connected, but no peer listens on ${missing}: is a matcher or provider running?`, 1)
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    const meshUntil = Date.now() + MESH_WAIT_MS
+    while (Date.now() < meshUntil && !receiveTopics.every(t => gossipInternals(host).getMeshPeers(t).length > 0)) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    return { host, gossip, wallet: opts.wallet, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+export const MARKET_TOPICS = { orders: TOPICS.orders, bids: TOPICS.bids, matches: TOPICS.matches }

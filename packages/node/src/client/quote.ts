@@ -1,0 +1,125 @@
+/**
+ * Price discovery: publish a signed order for a manifest, collect every bid and every matcher's
+ * decision, and score the bids locally with the same function the matchers use.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  digest, selectWinner, selfDeclaredStanding, ZERO_HASH,
+  type Bid, type Hex, type NoMatchReason, type Order, type OrderSpec, type Stage
+} from '@dcn/protocol'
+import type { LightClient } from './light-client.js'
+
+export interface QuotedBid {
+  bid: Bid
+  bidHash: Hex
+  /** Score by the deterministic function, or null when a filter excludes the bid. */
+  score: number | null
+  excludedBy: Stage | null
+}
+
+export interface MatcherDecision {
+  matcher: string
+  winner: Bid['bidder'] | null
+  bidHash: Hex | null
+  reason: NoMatchReason | null
+  detail: string
+  bids: number
+  /** Milliseconds after the bid deadline the decision reached us. */
+  afterDeadlineMs: number
+}
+
+export interface QuoteResult {
+  order: Order
+  bids: QuotedBid[]
+  decisions: MatcherDecision[]
+  winner: QuotedBid | null
+  reason: NoMatchReason | null
+  detail: string
+}
+
+export interface QuoteOptions {
+  /** Time from publishing to the bid deadline. */
+  windowMs?: number
+  /** How long after the deadline to wait for the first matcher. */
+  decisionTimeoutMs?: number
+  /** After the first decision, how long to wait for other matchers. */
+  settleMs?: number
+  chainId: number
+  refBlock?: number
+}
+
+export function buildOrder (spec: OrderSpec, owner: `0x${string}`, windowMs: number, refBlock = 0, now = Date.now()): Order {
+  return {
+    id: `0x${randomBytes(32).toString('hex')}`,
+    owner: owner.toLowerCase() as `0x${string}`,
+    resources: spec.resources,
+    region: spec.region,
+    minTrustTier: spec.minTrustTier,
+    mode: spec.mode,
+    token: spec.token,
+    maxPricePerSecond: spec.maxPricePerSecond,
+    duration: spec.duration,
+    bidDeadlineMs: now + windowMs,
+    refBlock,
+    nonce: BigInt(`0x${randomBytes(16).toString('hex')}`),
+    createdMs: now,
+    expiry: Math.floor((now + windowMs) / 1000) + 600,
+    manifestHash: spec.manifestHash
+  }
+}
+
+export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOptions): Promise<QuoteResult> {
+  const windowMs = opts.windowMs ?? 2000
+  const order = buildOrder(spec, client.wallet.address, windowMs, opts.refBlock)
+  const bids = new Map<string, QuotedBid>()
+  const decisions = new Map<string, MatcherDecision>()
+  let firstDecision: (() => void) | undefined
+  const gotDecision = new Promise<void>(resolve => { firstDecision = resolve })
+
+  client.gossip.on('bid', (m) => {
+    if (m.body.orderId !== order.id || bids.has(m.body.bidder)) return
+    bids.set(m.body.bidder, { bid: m.body, bidHash: digest(opts.chainId, 'bid', m.body), score: null, excludedBy: null })
+  })
+  const decided = (d: MatcherDecision): void => {
+    if (decisions.has(d.matcher)) return
+    decisions.set(d.matcher, d)
+    firstDecision?.()
+  }
+  client.gossip.on('match', (m) => {
+    if (m.body.orderId !== order.id) return
+    decided({ matcher: m.body.matcher, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
+  })
+  client.gossip.on('no-match', (m) => {
+    if (m.body.orderId !== order.id) return
+    decided({ matcher: m.body.matcher, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
+  })
+
+  await client.gossip.publish('order', order)
+  const timeout = Math.max(0, order.bidDeadlineMs - Date.now()) + (opts.decisionTimeoutMs ?? 10_000)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([gotDecision, new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })])
+  clearTimeout(timer)
+  if (decisions.size > 0) await new Promise(resolve => setTimeout(resolve, opts.settleMs ?? 750))
+
+  // Score locally exactly as a matcher without chain state does.
+  const all = [...bids.values()]
+  const selection = selectWinner(order, all.map(b => b.bid), { beacon: ZERO_HASH, standing: selfDeclaredStanding })
+  for (const r of selection.ranked) bids.get(r.bid.bidder)!.score = r.score
+  for (const e of selection.excluded) bids.get(e.bid.bidder)!.excludedBy = e.stage
+  const quoted = all.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || Number(a.bid.pricePerSecond - b.bid.pricePerSecond))
+
+  const ds = [...decisions.values()]
+  const winning = ds.find(d => d.bidHash !== null)
+  const winner = winning === undefined ? null : quoted.find(b => b.bidHash === winning.bidHash) ?? null
+  const loser = ds.find(d => d.reason !== null)
+  return {
+    order,
+    bids: quoted,
+    decisions: ds,
+    winner,
+    reason: winning !== undefined ? null : loser?.reason ?? (ds.length === 0 ? null : 'no bids'),
+    detail: winning !== undefined
+      ? (winner === null ? `matcher picked bid ${winning.bidHash ?? ''} which did not reach this client` : `${ds.filter(d => d.bidHash === winning.bidHash).length} of ${ds.length} matchers agree`)
+      : loser?.detail ?? 'no matcher answered before the timeout'
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Node configuration: a YAML or JSON file (`--config`) overlaid by command-line flags.
+ * Every problem is a UserError naming the file and field.
+ *
+ * ```yaml
+ * listen: [/ip4/0.0.0.0/tcp/4001]
+ * bootstrap: [/ip4/203.0.113.7/tcp/4001/p2p/12D3Koo…]
+ * apiPort: 8080
+ * provider:
+ *   region: eu-west
+ *   tier: 7
+ *   capacity: { cpu: 8, memory: 16Gi, storage: 200Gi, gpu: { units: 1, model: a100 } }
+ *   tokens: [SPON]
+ *   pricing: { strategy: scale, perHour: { cpu: 0.1, memory: 0.02, storage: 0.001, gpu: 1 } }
+ *   # or: pricing: { strategy: script, script: ./price.sh, timeout: 5s }
+ * matcher: { grace: 250ms }
+ * ```
+ */
+import { readFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { resolve, dirname } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { multiaddr } from '@multiformats/multiaddr'
+import {
+  DEVNET_CHAIN_ID, DEVNET_TOKENS, ROLES, parseAmount, parseCpu, parseMillis, parseSize, perHourToPerSecond,
+  type Address, type Resources, type Role, type UnitPrices
+} from '@dcn/protocol'
+import { UserError } from './errors.js'
+
+export type PricingConfig =
+  | { strategy: 'scale', prices: UnitPrices }
+  | { strategy: 'script', script: string, timeoutMs: number }
+
+export interface ProviderConfig {
+  region: string
+  tier: number
+  capacity: Resources
+  tokens: Address[]
+  pricing: PricingConfig
+  /** Release a bid's reservation when no match or no-match arrives this long after the deadline. */
+  matchTimeoutMs: number
+  /** Hold a won reservation this long for the user to create the lease. */
+  leaseWindowMs: number
+}
+
+export interface MatcherConfig {
+  /** Wait this long after the bid deadline for bids still in flight. */
+  graceMs: number
+}
+
+export interface NodeConfig {
+  role: Role
+  dataDir: string
+  listen: string[]
+  announce: string[]
+  bootstrap: string[]
+  gateway?: string
+  rpc?: string
+  apiPort?: number
+  apiHost: string
+  chainId: number
+  tokens: Record<string, Address>
+  heartbeatMs: number
+  provider: ProviderConfig
+  matcher: MatcherConfig
+}
+
+export interface Flags {
+  role?: string
+  config?: string
+  listen?: string[]
+  bootstrap?: string[]
+  gateway?: string
+  rpc?: string
+  dataDir: string
+  apiPort?: string
+}
+
+const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'matcher']
+
+/** Reads `--config` (YAML or JSON) and overlays the flags. */
+export function loadConfig (flags: Flags): NodeConfig {
+  if (flags.config === undefined) return buildConfig({}, flags)
+  let text: string
+  try {
+    text = readFileSync(flags.config, 'utf8')
+  } catch (err) {
+    throw new UserError(`cannot read config ${flags.config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch (err) {
+    throw new UserError(`config ${flags.config} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) throw new UserError(`config ${flags.config}: expected a mapping at the top`)
+  return buildConfig((parsed ?? {}) as Record<string, unknown>, flags, flags.config, dirname(resolve(flags.config)))
+}
+
+/** Validates a parsed config object and overlays the flags; `where` names it in errors. */
+export function buildConfig (file: Record<string, unknown>, flags: Flags, where = 'config', base = process.cwd()): NodeConfig {
+  const f = new Fields(where)
+  f.only('', file, TOP_KEYS)
+
+  const role = (flags.role ?? f.str('role', file.role, ''))
+  if (role === '') throw new UserError('missing --role (one of provider, fizz, gateway, slark, matcher)')
+  if (!(ROLES as readonly string[]).includes(role)) throw new UserError(`unknown role "${role}" (expected one of ${ROLES.join(', ')})`)
+
+  const tokens: Record<string, Address> = { ...DEVNET_TOKENS }
+  for (const [sym, addr] of Object.entries(f.map('tokens', file.tokens))) {
+    if (typeof addr !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(addr)) f.fail(`tokens.${sym}`, 'expected a 0x address')
+    tokens[sym] = (addr as string).toLowerCase() as Address
+  }
+
+  const listen = flags.listen ?? f.strings('listen', file.listen) ?? (role === 'fizz' ? [] : ['/ip4/0.0.0.0/tcp/0'])
+  const bootstrap = flags.bootstrap ?? f.strings('bootstrap', file.bootstrap) ?? []
+  const announce = f.strings('announce', file.announce) ?? []
+  for (const [name, list] of [['--listen', listen], ['--bootstrap', bootstrap], ['announce', announce]] as const) {
+    for (const ma of list) checkMultiaddr(name, ma)
+  }
+  const gateway = flags.gateway ?? (file.gateway === undefined ? undefined : f.str('gateway', file.gateway, ''))
+  if (gateway !== undefined) checkMultiaddr('--gateway', gateway)
+
+  const apiPortRaw = flags.apiPort ?? (file.apiPort === undefined ? undefined : String(file.apiPort))
+  let apiPort: number | undefined
+  if (apiPortRaw !== undefined) {
+    apiPort = Number(apiPortRaw)
+    if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new UserError(`--api-port: expected a port number 0–65535, got "${apiPortRaw}"`)
+  }
+
+  const p = f.map('provider', file.provider)
+  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow'])
+  const m = f.map('matcher', file.matcher)
+  f.only('matcher', m, ['grace'])
+
+  return {
+    role: role as Role,
+    dataDir: flags.dataDir,
+    listen,
+    announce,
+    bootstrap,
+    gateway,
+    rpc: flags.rpc ?? (file.rpc === undefined ? undefined : f.str('rpc', file.rpc, '')),
+    apiPort,
+    apiHost: f.str('apiHost', file.apiHost, '127.0.0.1'),
+    chainId: file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40),
+    tokens,
+    heartbeatMs: f.millis('heartbeat', file.heartbeat, 10_000),
+    provider: {
+      region: f.str('provider.region', p.region, ''),
+      tier: p.tier === undefined ? 7 : f.int('provider.tier', p.tier, 1, 7),
+      capacity: capacity(f, f.map('provider.capacity', p.capacity)),
+      tokens: (f.strings('provider.tokens', p.tokens) ?? ['SPON']).map((t, i) => token(f, `provider.tokens[${i}]`, t, tokens)),
+      pricing: pricing(f, f.map('provider.pricing', p.pricing), base),
+      matchTimeoutMs: f.millis('provider.matchTimeout', p.matchTimeout, 15_000),
+      leaseWindowMs: f.millis('provider.leaseWindow', p.leaseWindow, 120_000)
+    },
+    matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) }
+  }
+}
+
+function capacity (f: Fields, c: Record<string, unknown>): Resources {
+  f.only('provider.capacity', c, ['cpu', 'memory', 'storage', 'gpu'])
+  const g = f.map('provider.capacity.gpu', c.gpu)
+  f.only('provider.capacity.gpu', g, ['units', 'model'])
+  return {
+    cpu: c.cpu === undefined ? cpus().length * 1000 : f.wrap('provider.capacity.cpu', () => parseCpu(c.cpu)),
+    memory: c.memory === undefined ? totalmem() : f.wrap('provider.capacity.memory', () => parseSize(c.memory)),
+    storage: c.storage === undefined ? 100 * 2 ** 30 : f.wrap('provider.capacity.storage', () => parseSize(c.storage)),
+    gpuUnits: g.units === undefined ? 0 : f.int('provider.capacity.gpu.units', g.units, 0, 64),
+    gpuModel: f.str('provider.capacity.gpu.model', g.model, '')
+  }
+}
+
+const DEFAULT_PER_HOUR = { cpu: '0.1', memory: '0.02', storage: '0.001', gpu: '1' }
+
+function pricing (f: Fields, p: Record<string, unknown>, base: string): PricingConfig {
+  f.only('provider.pricing', p, ['strategy', 'perHour', 'script', 'timeout'])
+  const strategy = f.str('provider.pricing.strategy', p.strategy, 'scale')
+  if (strategy === 'script') {
+    const script = f.str('provider.pricing.script', p.script, '')
+    if (script === '') f.fail('provider.pricing.script', 'is required with strategy: script')
+    return { strategy, script: resolve(base, script), timeoutMs: f.millis('provider.pricing.timeout', p.timeout, 5000) }
+  }
+  if (strategy !== 'scale') f.fail('provider.pricing.strategy', 'expected scale or script')
+  const per = f.map('provider.pricing.perHour', p.perHour)
+  f.only('provider.pricing.perHour', per, ['cpu', 'memory', 'storage', 'gpu'])
+  const price = (k: keyof typeof DEFAULT_PER_HOUR): bigint =>
+    perHourToPerSecond(f.wrap(`provider.pricing.perHour.${k}`, () => parseAmount(per[k] ?? DEFAULT_PER_HOUR[k])))
+  return { strategy: 'scale', prices: { cpu: price('cpu'), memory: price('memory'), storage: price('storage'), gpu: price('gpu') } }
+}
+
+function token (f: Fields, field: string, value: string, tokens: Record<string, Address>): Address {
+  if (/^0x[0-9a-fA-F]{40}$/.test(value)) return value.toLowerCase() as Address
+  const addr = tokens[value]
+  if (addr === undefined) f.fail(field, `unknown token "${value}" (known: ${Object.keys(tokens).join(', ')})`)
+  return addr
+}
+
+function checkMultiaddr (name: string, ma: string): void {
+  try {
+    multiaddr(ma)
+  } catch {
+    throw new UserError(`${name}: invalid multiaddr "${ma}"`)
+  }
+}
+
+/** Field readers that fail with the config file and field in the message. */
+class Fields {
+  constructor (private readonly where: string) {}
+  fail (field: string, problem: string): never {
+    throw new UserError(`${this.where}: ${field}: ${problem}`)
+  }
+
+  only (field: string, v: Record<string, unknown>, keys: string[]): void {
+    for (const k of Object.keys(v)) if (!keys.includes(k)) this.fail(field === '' ? k : `${field}.${k}`, `unknown field (expected ${keys.join(', ')})`)
+  }
+
+  map (field: string, v: unknown): Record<string, unknown> {
+    if (v === undefined || v === null) return {}
+    if (typeof v !== 'object' || Array.isArray(v)) this.fail(field, 'expected a mapping')
+    return v as Record<string, unknown>
+  }
+
+  str (field: string, v: unknown, dflt: string): string {
+    if (v === undefined || v === null) return dflt
+    if (typeof v !== 'string' && typeof v !== 'number') this.fail(field, 'expected a string')
+    return String(v)
+  }
+
+  strings (field: string, v: unknown): string[] | undefined {
+    if (v === undefined || v === null) return undefined
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) this.fail(field, 'expected a list of strings')
+    return v as string[]
+  }
+
+  int (field: string, v: unknown, min: number, max: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(field, `expected a whole number from ${min} to ${max}`)
+    return v
+  }
+
+  millis (field: string, v: unknown, dflt: number): number {
+    return v === undefined ? dflt : this.wrap(field, () => parseMillis(v))
+  }
+
+  wrap<T> (field: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof UserError) throw err
+      this.fail(field, (err as Error).message)
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * A whole network on this machine: matchers (the bootstrap peers) and providers, each a real
+ * `dcn node` process on 127.0.0.1 with its own data dir, config and log under
+ * `<data-dir>/devnet/<name>/`. Writes `<data-dir>/devnet.json` once every node is up, so client
+ * commands find the network with no flags.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, openSync, closeSync, writeFileSync, renameSync, rmSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stringify } from 'yaml'
+import { DEVNET_CHAIN_ID, DEVNET_TOKENS } from '@dcn/protocol'
+import { loadIdentity } from '../identity.js'
+import { devnetFile, type DevnetFile, type DevnetNodeInfo } from '../client/network.js'
+import { UserError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { PROVIDER_PROFILES } from './profiles.js'
+
+const DCN_BIN = fileURLToPath(new URL('../bin/dcn.js', import.meta.url))
+
+export interface DevnetOptions {
+  dataDir: string
+  providers: number
+  matchers: number
+  log: Logger
+  /** Heartbeat interval of the providers. */
+  heartbeat?: string
+  readyTimeoutMs?: number
+}
+
+export interface Devnet {
+  info: DevnetFile
+  /** Resolves when a node process exits on its own (not by `stop`). */
+  exited: Promise<{ name: string, code: number | null }>
+  stop: () => Promise<void>
+}
+
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => { resolve(port) })
+    })
+  })
+}
+
+function checkNotRunning (dataDir: string): void {
+  try {
+    const prior = JSON.parse(readFileSync(devnetFile(dataDir), 'utf8')) as DevnetFile
+    process.kill(prior.pid, 0)
+    throw new UserError(`a devnet is already running from ${dataDir} (pid ${prior.pid}); stop it first or use another --data-dir`, 1)
+  } catch (err) {
+    if (err instanceof UserError) throw err
+  }
+}
+
+export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
+  checkNotRunning(opts.dataDir)
+  const root = join(opts.dataDir, 'devnet')
+  const children: Array<{ name: string, child: ChildProcess }> = []
+  let stopping = false
+  let onExit: (v: { name: string, code: number | null }) => void = () => {}
+  const exited = new Promise<{ name: string, code: number | null }>(resolve => { onExit = resolve })
+
+  const launch = async (name: string, role: 'matcher' | 'provider', config: Record<string, unknown>, bootstrap: string[]): Promise<DevnetNodeInfo> => {
+    const dir = join(root, name)
+    mkdirSync(dir, { recursive: true })
+    const id = await loadIdentity(dir)
+    const [port, api] = [await freePort(), await freePort()]
+    const cfgFile = join(dir, 'config.yaml')
+    writeFileSync(cfgFile, stringify({ role, chainId: DEVNET_CHAIN_ID, tokens: DEVNET_TOKENS, ...config }))
+    const logFile = join(dir, 'node.log')
+    const fd = openSync(logFile, 'a')
+    const args = [DCN_BIN, 'node', '--role', role, '--config', cfgFile, '--data-dir', dir,
+      '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(api), ...bootstrap.flatMap(b => ['--bootstrap', b])]
+    const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] })
+    closeSync(fd)
+    children.push({ name, child })
+    child.on('exit', (code) => {
+      if (!stopping) {
+        opts.log.error(`${name} exited`, { code, log: logFile })
+        onExit({ name, code })
+      }
+    })
+    return {
+      name, role, peerId: id.peerId, wallet: id.wallet.address,
+      addrs: [`/ip4/127.0.0.1/tcp/${port}/p2p/${id.peerId}`], api: `http://127.0.0.1:${api}`, dataDir: dir, log: logFile
+    }
+  }
+
+  const stop = async (): Promise<void> => {
+    stopping = true
+    await Promise.all(children.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const done = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await done
+      clearTimeout(t)
+    }))
+    rmSync(devnetFile(opts.dataDir), { force: true })
+  }
+
+  try {
+    const nodes: DevnetNodeInfo[] = []
+    for (let i = 0; i < opts.matchers; i++) {
+      nodes.push(await launch(`matcher-${i + 1}`, 'matcher', {}, nodes.flatMap(n => n.addrs)))
+    }
+    const bootstrap = nodes.flatMap(n => n.addrs)
+    for (let i = 0; i < opts.providers; i++) {
+      const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
+      nodes.push(await launch(`provider-${i + 1}`, 'provider', {
+        heartbeat: opts.heartbeat ?? '10s',
+        provider: { region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour } }
+      }, bootstrap))
+    }
+    await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited)
+    const info: DevnetFile = { chainId: DEVNET_CHAIN_ID, bootstrap, tokens: { ...DEVNET_TOKENS }, pid: process.pid, startedAt: new Date().toISOString(), nodes }
+    const file = devnetFile(opts.dataDir)
+    writeFileSync(file + '.tmp', JSON.stringify(info, null, 2) + '\n')
+    renameSync(file + '.tmp', file)
+    return { info, exited, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** Every node answers /status with a peer, and every matcher has heard every provider's heartbeat. */
+async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs: number, exited: Promise<{ name: string }>): Promise<void> {
+  let failed: string | undefined
+  void exited.then(e => { failed = e.name })
+  const until = Date.now() + timeoutMs
+  const pending = new Set(nodes.map(n => n.name))
+  while (pending.size > 0) {
+    if (failed !== undefined) throw new UserError(`devnet node ${failed} exited during start-up; see ${nodes.find(n => n.name === failed)?.log ?? 'its log'}`, 1)
+    if (Date.now() > until) throw new UserError(`devnet did not come up in ${timeoutMs / 1000} s: waiting for ${[...pending].join(', ')}`, 1)
+    for (const n of nodes) {
+      if (!pending.has(n.name)) continue
+      try {
+        const s = await (await fetch(`${n.api}/status`, { signal: AbortSignal.timeout(1000) })).json() as { connectedPeers: number, matcher?: { knownProviders: number } }
+        const ok = (nodes.length === 1 || s.connectedPeers > 0) && (s.matcher === undefined || s.matcher.knownProviders >= providers)
+        if (ok) pending.delete(n.name)
+      } catch {}
+    }
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}

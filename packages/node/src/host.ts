@@ -1,0 +1,107 @@
+/**
+ * The one libp2p stack every role runs: TCP (+ circuit-relay-v2 transport), Noise, Yamux,
+ * identify, ping, kad-dht and gossipsub, with per-node Prometheus metrics.
+ */
+import { createHash } from 'node:crypto'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify, type Identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import type { PrivateKey } from '@libp2p/interface'
+import type { Registry } from 'prom-client'
+import { PROTOCOLS, TOPICS } from '@dcn/protocol'
+
+export type HostServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+export type Host = Libp2p<HostServices>
+
+export interface HostOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  announce?: string[]
+  /** A light client (quote, deploy) runs the DHT in client mode and accepts no relay hops. */
+  client?: boolean
+  /** Libp2p metrics go here; omit to run without metrics (benchmarks). */
+  registry?: Registry
+  maxConnections?: number
+}
+
+/**
+ * Gossipsub scoring: every dcn topic penalises invalid messages hard, so a peer that sends
+ * garbage, forgeries or replays goes negative at once and is graylisted soon after.
+ */
+const topicScore = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1000,
+  timeInMeshCap: 100,
+  firstMessageDeliveriesWeight: 0.5,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 20,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -20,
+  invalidMessageDeliveriesDecay: 0.9
+})
+
+/** Content-addressed message ids: the same payload relayed twice is one message. */
+function contentId (msg: { data: Uint8Array }): Uint8Array {
+  return createHash('sha256').update(msg.data).digest().subarray(0, 20)
+}
+
+export async function createHost (opts: HostOptions): Promise<Host> {
+  return await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: opts.listen, announce: opts.announce ?? [] },
+    transports: [tcp(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: {
+      maxConnections: opts.maxConnections ?? 300,
+      // Many local nodes dial the same bootstrap node at once on a devnet.
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 200
+    },
+    metrics: opts.registry === undefined ? undefined : prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }),
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: PROTOCOLS.kad,
+        clientMode: opts.client === true,
+        // Keep private and loopback addresses: devnets and LANs are first-class.
+        peerInfoMapper: passthroughMapper
+      }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        msgIdFn: contentId,
+        fastMsgIdFn: (msg) => createHash('sha1').update(msg.data ?? new Uint8Array()).digest('base64'),
+        scoreParams: {
+          topics: Object.fromEntries(Object.values(TOPICS).map(t => [t, topicScore])),
+          topicScoreCap: 10,
+          // Devnets and simulations put every node on loopback.
+          IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
+        }
+      })
+    }
+  })
+}
+
+/** Parts of the gossipsub implementation that its public interface does not declare. */
+export interface GossipInternals {
+  getScore: (peerId: string) => number
+  getMeshPeers: (topic: string) => string[]
+}
+export const gossipInternals = (host: Host): GossipInternals => host.services.pubsub as unknown as GossipInternals

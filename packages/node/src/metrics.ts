@@ -1,0 +1,31 @@
+/**
+ * The node's counters, registered on a per-node prom-client registry that libp2p's own
+ * metrics share, so `GET /metrics` serves both. One registry per node keeps several nodes in one
+ * process (benchmarks, simulations) apart.
+ */
+import { Counter, Gauge, Registry } from 'prom-client'
+
+export class NodeMetrics {
+  readonly messages: Counter<'topic' | 'result'>
+  readonly rejected: Counter<'topic' | 'reason'>
+  readonly ordersSeen: Counter
+  readonly bidsSent: Counter
+  readonly bidsSkipped: Counter<'reason'>
+  readonly matchesMade: Counter
+  readonly noMatches: Counter<'reason'>
+  readonly reservations: Gauge
+  readonly heartbeatsSent: Counter
+
+  constructor (readonly registry: Registry = new Registry()) {
+    const r = [registry]
+    this.messages = new Counter({ name: 'dcn_gossip_messages_total', help: 'Gossip messages validated, by topic and result', labelNames: ['topic', 'result'], registers: r })
+    this.rejected = new Counter({ name: 'dcn_messages_rejected_total', help: 'Gossip messages rejected, by topic and reason', labelNames: ['topic', 'reason'], registers: r })
+    this.ordersSeen = new Counter({ name: 'dcn_orders_seen_total', help: 'Valid orders received', registers: r })
+    this.bidsSent = new Counter({ name: 'dcn_bids_sent_total', help: 'Bids published', registers: r })
+    this.bidsSkipped = new Counter({ name: 'dcn_bids_skipped_total', help: 'Orders not bid on, by reason', labelNames: ['reason'], registers: r })
+    this.matchesMade = new Counter({ name: 'dcn_matches_made_total', help: 'Matches published', registers: r })
+    this.noMatches = new Counter({ name: 'dcn_no_matches_total', help: 'Orders with no winner, by reason', labelNames: ['reason'], registers: r })
+    this.reservations = new Gauge({ name: 'dcn_reservations_active', help: 'Capacity reservations held for bids', registers: r })
+    this.heartbeatsSent = new Counter({ name: 'dcn_heartbeats_sent_total', help: 'Heartbeats published', registers: r })
+  }
+}

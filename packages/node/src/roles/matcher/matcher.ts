@@ -1,0 +1,165 @@
+/**
+ * The matcher: collects the valid bids of each order, and once the bid deadline (plus a short
+ * grace for bids in flight) has passed, scores them with the deterministic function and
+ * publishes a signed Match — or a NoMatch with the reason, explained from the providers it
+ * knows when nobody bid at all.
+ *
+ * Chain-derived inputs (standing, beacon) come from a `ChainView`; without a chain the view
+ * trusts each bid's declared tier and uses a zero beacon, which every matcher agrees on.
+ */
+import {
+  ZERO_HASH, digest, explain, selectWinner, selfDeclaredStanding,
+  type Bid, type Hex, type Order, type Standing, type Selection
+} from '@dcn/protocol'
+import type { Gossip } from '../../network/gossip.js'
+import type { NodeMetrics } from '../../metrics.js'
+import type { Logger } from '../../log.js'
+import { ProviderDirectory } from './directory.js'
+
+export interface ChainView {
+  beacon: (refBlock: number) => Promise<Hex>
+  standing: (refBlock: number, bids: readonly Bid[]) => Promise<(bid: Bid) => Standing>
+}
+
+export const offlineChainView: ChainView = {
+  beacon: async () => ZERO_HASH,
+  standing: async () => selfDeclaredStanding
+}
+
+/** Orders (and bids awaiting their order) tracked at once. */
+const MAX_BOOKS = 20_000
+
+interface Book {
+  order?: Order
+  bids: Map<string, Bid>
+  timer?: NodeJS.Timeout
+  decided: boolean
+  /** When the order expires, the book is dropped. */
+  until: number
+}
+
+export interface MatcherOptions {
+  gossip: Gossip
+  metrics: NodeMetrics
+  log: Logger
+  wallet: `0x${string}`
+  chainId: number
+  graceMs: number
+  chain?: ChainView
+  now?: () => number
+}
+
+export interface Decision { order: Order, selection: Selection, decidedAt: number }
+
+export class Matcher {
+  readonly directory: ProviderDirectory
+  private readonly books = new Map<Hex, Book>()
+  private readonly now: () => number
+  private readonly chain: ChainView
+  private sweeper?: NodeJS.Timeout
+  /** Called after each decision (benchmarks and tests observe latency here). */
+  onDecision?: (d: Decision) => void
+
+  constructor (private readonly opts: MatcherOptions) {
+    this.now = opts.now ?? Date.now
+    this.chain = opts.chain ?? offlineChainView
+    this.directory = new ProviderDirectory(30_000, this.now)
+  }
+
+  start (): void {
+    const { gossip } = this.opts
+    gossip.on('order', (m) => { this.onOrder(m.body) })
+    gossip.on('bid', (m) => { this.onBid(m.body) })
+    gossip.on('heartbeat', (m) => { this.directory.update(m.body) })
+    this.sweeper = setInterval(() => { this.sweep() }, 10_000)
+    this.sweeper.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.sweeper)
+    for (const b of this.books.values()) clearTimeout(b.timer)
+    this.books.clear()
+  }
+
+  status (): { openOrders: number, knownProviders: number } {
+    let open = 0
+    for (const b of this.books.values()) if (b.order !== undefined && !b.decided) open++
+    return { openOrders: open, knownProviders: this.directory.fresh().length }
+  }
+
+  private book (orderId: Hex, until: number): Book {
+    let b = this.books.get(orderId)
+    if (b === undefined) {
+      b = { bids: new Map(), decided: false, until }
+      this.books.set(orderId, b)
+    }
+    return b
+  }
+
+  onOrder (order: Order): void {
+    const b = this.book(order.id, order.expiry * 1000)
+    if (b.order !== undefined) return
+    b.order = order
+    b.until = order.expiry * 1000
+    this.opts.metrics.ordersSeen.inc()
+    const wait = Math.max(0, order.bidDeadlineMs + this.opts.graceMs - this.now())
+    b.timer = setTimeout(() => {
+      void this.decide(order.id).catch((err: Error) => { this.opts.log.error('match failed', { order: order.id, error: err.message }) })
+    }, wait)
+  }
+
+  onBid (bid: Bid): void {
+    // A bid may overtake its order on another path: keep it until the order is known, within bounds.
+    if (!this.books.has(bid.orderId) && (this.books.size >= MAX_BOOKS || bid.expiry * 1000 > this.now() + 15 * 60_000)) return
+    const b = this.book(bid.orderId, bid.expiry * 1000)
+    if (b.decided) return
+    if (b.order !== undefined && bid.createdMs > b.order.bidDeadlineMs) return
+    if (!b.bids.has(bid.bidder)) b.bids.set(bid.bidder, bid)
+  }
+
+  private async decide (orderId: Hex): Promise<void> {
+    const b = this.books.get(orderId)
+    if (b?.order === undefined || b.decided) return
+    b.decided = true
+    const order = b.order
+    const bids = [...b.bids.values()].filter(x => x.createdMs <= order.bidDeadlineMs)
+    const [beacon, standing] = await Promise.all([this.chain.beacon(order.refBlock), this.chain.standing(order.refBlock, bids)])
+    const selection = selectWinner(order, bids, { beacon, standing })
+    const now = this.now()
+    const expiry = order.expiry
+    const { gossip, metrics, log } = this.opts
+    const matcher = this.opts.wallet.toLowerCase() as `0x${string}`
+    if (selection.winner !== null) {
+      const w = selection.winner.bid
+      await gossip.publish('match', {
+        orderId, bidHash: digest(this.opts.chainId, 'bid', w), bidder: w.bidder, pricePerSecond: w.pricePerSecond,
+        matcher, bids: bids.length, createdMs: now, expiry
+      })
+      metrics.matchesMade.inc()
+      log.info('match', { order: orderId, winner: w.bidder, bids: bids.length, score: selection.winner.score.toFixed(4) })
+    } else {
+      let { reason, detail } = selection as { reason: NonNullable<Selection['reason']>, detail: string }
+      if (bids.length === 0) {
+        const offers = this.directory.offers(order)
+        const why = explain(order, offers)
+        if (offers.length === 0) detail = 'no bids, and no providers seen on the network'
+        else if (why !== null) ({ reason, detail } = { reason: why.reason, detail: `no bids; ${offers.length} known providers: ${why.detail}` })
+        else detail = `no bids; ${offers.length} known providers, some could serve it but none bid before the deadline`
+      }
+      await gossip.publish('no-match', { orderId, matcher, reason, detail: detail.slice(0, 512), bids: bids.length, createdMs: now, expiry })
+      metrics.noMatches.inc({ reason })
+      log.info('no match', { order: orderId, reason, detail })
+    }
+    this.onDecision?.({ order, selection, decidedAt: now })
+  }
+
+  private sweep (): void {
+    const now = this.now()
+    for (const [id, b] of this.books) {
+      if (b.until < now) {
+        clearTimeout(b.timer)
+        this.books.delete(id)
+      }
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The provider's bid engine. For each order: check mode, region, tier, token, expiry and free
+ * capacity; reserve the capacity (before pricing, so concurrent orders cannot overbook); price
+ * it; bid before the deadline if the price is within the order's maximum. The reservation is
+ * released when the bid loses, when a matcher reports no match, when no decision arrives in
+ * time, or when a won order does not become a lease within the lease window.
+ */
+import { failedStage, digest, type Bid, type Hex, type Match, type NoMatch, type Order, type SignedMessage } from '@dcn/protocol'
+import type { Gossip } from '../../network/gossip.js'
+import type { NodeMetrics } from '../../metrics.js'
+import type { Logger } from '../../log.js'
+import type { ProviderConfig } from '../../config.js'
+import { CapacityLedger } from './capacity.js'
+import { priceOrder } from './pricing.js'
+
+/** Do not start a bid that cannot reach matchers before the deadline. */
+const MIN_TIME_TO_DEADLINE_MS = 50
+
+interface Pending {
+  order: Order
+  bid?: Bid
+  bidHash?: Hex
+  state: 'pricing' | 'bid' | 'won'
+  timer?: NodeJS.Timeout
+}
+
+export interface BidEngineOptions {
+  config: ProviderConfig
+  gossip: Gossip
+  metrics: NodeMetrics
+  log: Logger
+  wallet: `0x${string}`
+  peerId: string
+  chainId: number
+  now?: () => number
+}
+
+export class BidEngine {
+  readonly ledger: CapacityLedger
+  private readonly pending = new Map<Hex, Pending>()
+  private readonly now: () => number
+
+  constructor (private readonly opts: BidEngineOptions) {
+    this.ledger = new CapacityLedger(opts.config.capacity)
+    this.now = opts.now ?? Date.now
+  }
+
+  start (): void {
+    const { gossip } = this.opts
+    gossip.on('order', async (m) => { await this.onOrder(m.body) })
+    gossip.on('match', (m) => { this.onMatch(m) })
+    gossip.on('no-match', (m) => { this.onNoMatch(m) })
+  }
+
+  stop (): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
+  }
+
+  status (): { reservations: number, available: Bid['available'], capacity: Bid['capacity'] } {
+    return { reservations: this.ledger.size, available: this.ledger.available(), capacity: this.ledger.capacity }
+  }
+
+  async onOrder (order: Order): Promise<void> {
+    const { config, metrics, log } = this.opts
+    metrics.ordersSeen.inc()
+    const skip = (reason: string): void => {
+      metrics.bidsSkipped.inc({ reason })
+      log.debug('no bid', { order: order.id, reason })
+    }
+    if (this.pending.has(order.id)) return skip('already bid')
+    const stage = failedStage(order, {
+      mode: 'provider', region: config.region, tier: config.tier, tokens: config.tokens, available: this.ledger.available()
+    })
+    if (stage !== null) return skip(stage)
+    if (order.bidDeadlineMs - this.now() < MIN_TIME_TO_DEADLINE_MS) return skip('deadline')
+    if (!this.ledger.reserve(order.id, order.resources)) return skip('capacity')
+    const entry: Pending = { order, state: 'pricing' }
+    this.pending.set(order.id, entry)
+    this.syncGauge()
+
+    const available = { ...this.ledger.available() }
+    // `available` is what was free before this reservation.
+    available.cpu += order.resources.cpu
+    available.memory += order.resources.memory
+    available.storage += order.resources.storage
+    available.gpuUnits += order.resources.gpuUnits
+
+    const priced = await priceOrder(config.pricing, order)
+    if (!priced.ok) {
+      log.warn('pricing failed, no bid', { order: order.id, reason: priced.reason })
+      this.release(order.id, 'pricing failed')
+      return skip('pricing failed')
+    }
+    if (priced.price > order.maxPricePerSecond) {
+      this.release(order.id, 'above max price')
+      return skip('price')
+    }
+    const now = this.now()
+    if (order.bidDeadlineMs - now < MIN_TIME_TO_DEADLINE_MS) {
+      this.release(order.id, 'deadline passed while pricing')
+      return skip('deadline')
+    }
+    const bid: Bid = {
+      orderId: order.id,
+      bidder: this.opts.wallet.toLowerCase() as `0x${string}`,
+      peerId: this.opts.peerId,
+      fizzId: '',
+      pricePerSecond: priced.price,
+      region: config.region,
+      tier: config.tier,
+      token: order.token,
+      available,
+      capacity: this.ledger.capacity,
+      createdMs: now,
+      expiry: Math.floor((order.bidDeadlineMs + config.matchTimeoutMs) / 1000) + 1
+    }
+    try {
+      const { msg } = await this.opts.gossip.publish('bid', bid)
+      entry.bid = bid
+      entry.bidHash = digest(this.opts.chainId, 'bid', msg.body)
+      entry.state = 'bid'
+      metrics.bidsSent.inc()
+      log.info('bid', { order: order.id, price: bid.pricePerSecond })
+      this.expireAt(order.id, order.bidDeadlineMs + config.matchTimeoutMs, 'no decision')
+    } catch (err) {
+      log.warn('bid publish failed', { order: order.id, error: (err as Error).message })
+      this.release(order.id, 'publish failed')
+    }
+  }
+
+  private onMatch (m: SignedMessage<'match'>): void {
+    const match: Match = m.body
+    const entry = this.pending.get(match.orderId)
+    if (entry === undefined || entry.state === 'pricing') return
+    if (match.bidHash === entry.bidHash) {
+      if (entry.state === 'won') return
+      entry.state = 'won'
+      this.opts.log.info('won', { order: match.orderId, matcher: match.matcher })
+      this.expireAt(match.orderId, this.now() + this.opts.config.leaseWindowMs, 'no lease in the lease window')
+    } else if (entry.state === 'bid') {
+      this.release(match.orderId, 'lost')
+    }
+  }
+
+  private onNoMatch (m: SignedMessage<'no-match'>): void {
+    const nm: NoMatch = m.body
+    const entry = this.pending.get(nm.orderId)
+    if (entry?.state === 'bid') this.release(nm.orderId, `no match: ${nm.reason}`)
+  }
+
+  private expireAt (orderId: Hex, at: number, reason: string): void {
+    const entry = this.pending.get(orderId)
+    if (entry === undefined) return
+    clearTimeout(entry.timer)
+    entry.timer = setTimeout(() => { this.release(orderId, reason) }, Math.max(0, at - this.now()))
+    entry.timer.unref()
+  }
+
+  private release (orderId: Hex, reason: string): void {
+    const entry = this.pending.get(orderId)
+    if (entry !== undefined) clearTimeout(entry.timer)
+    this.pending.delete(orderId)
+    if (this.ledger.release(orderId)) this.opts.log.debug('released', { order: orderId, reason })
+    this.syncGauge()
+  }
+
+  private syncGauge (): void {
+    this.opts.metrics.reservations.set(this.ledger.size)
+  }
+}

@@ -1,0 +1,79 @@
+/** Periodic signed heartbeats: liveness, capacity, region, tier and prices for matchers and slarks. */
+import { type Address, type Heartbeat, type Role, type UnitPrices } from '@dcn/protocol'
+import type { Gossip } from '../../network/gossip.js'
+import type { NodeMetrics } from '../../metrics.js'
+import type { Logger } from '../../log.js'
+import type { ProviderConfig } from '../../config.js'
+import type { CapacityLedger } from './capacity.js'
+
+const NO_PRICES: UnitPrices = { cpu: 0n, memory: 0n, storage: 0n, gpu: 0n }
+
+export interface HeartbeatOptions {
+  gossip: Gossip
+  metrics: NodeMetrics
+  log: Logger
+  wallet: Address
+  peerId: string
+  role: Role
+  config: ProviderConfig
+  ledger: CapacityLedger
+  intervalMs: number
+}
+
+export class Heartbeats {
+  private timer?: NodeJS.Timeout
+  private seq = Date.now()
+  private stopped = false
+
+  constructor (private readonly opts: HeartbeatOptions) {}
+
+  /** Sends the first heartbeat soon, retrying every second until a peer receives it, then every interval. */
+  start (firstAfterMs = 500): void {
+    const tick = (): void => {
+      this.send().then(
+        recipients => { this.schedule(recipients > 0 ? this.opts.intervalMs : Math.min(1000, this.opts.intervalMs), tick) },
+        (err: Error) => {
+          this.opts.log.debug('heartbeat not sent', { error: err.message })
+          this.schedule(this.opts.intervalMs, tick)
+        }
+      )
+    }
+    this.schedule(firstAfterMs, tick)
+  }
+
+  private schedule (ms: number, fn: () => void): void {
+    if (this.stopped) return
+    this.timer = setTimeout(fn, ms)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+  }
+
+  /** Publishes one heartbeat; returns how many peers it was sent to. */
+  async send (): Promise<number> {
+    const { config } = this.opts
+    const now = Date.now()
+    this.seq = Math.max(this.seq + 1, now)
+    const hb: Heartbeat = {
+      wallet: this.opts.wallet.toLowerCase() as Address,
+      peerId: this.opts.peerId,
+      role: this.opts.role,
+      region: config.region,
+      tier: config.tier,
+      capacity: this.opts.ledger.capacity,
+      available: this.opts.ledger.available(),
+      tokens: config.tokens,
+      pricing: config.pricing.strategy,
+      prices: config.pricing.strategy === 'scale' ? config.pricing.prices : NO_PRICES,
+      seq: this.seq,
+      createdMs: now,
+      expiry: Math.floor(now / 1000) + Math.ceil(3 * this.opts.intervalMs / 1000)
+    }
+    const { recipients } = await this.opts.gossip.publish('heartbeat', hb)
+    this.opts.metrics.heartbeatsSent.inc()
+    return recipients
+  }
+}

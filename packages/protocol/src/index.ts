@@ -1,0 +1,23 @@
+/**
+ * @dcn/protocol — the pure protocol, no sockets.
+ *
+ * - `types`: Order, Bid, Match, NoMatch, Heartbeat and their parts.
+ * - `encode` / `decode`: the JSON gossip envelope (64 KiB max; decode never throws).
+ * - `BODY_SCHEMAS`: strict schemas of every body; `schema` combinators for configs.
+ * - `sign` / `verifySignature` / `digest`: EIP-712 with viem, domain `{ name: 'dcn', version: '1', chainId }`.
+ * - `GossipValidator`: the per-topic validation pipeline (accept / reject / ignore with a reason).
+ * - `selectWinner` / `scoreBid` / `explain`: the deterministic match score and no-match reasons.
+ * - `parseManifest`: the YAML manifest → OrderSpec, errors with field and line.
+ * - units: CPU, sizes, durations, token amounts.
+ */
+export * from './constants.js'
+export * from './types.js'
+export * from './schema.js'
+export * from './units.js'
+export * from './messages.js'
+export * from './envelope.js'
+export * from './eip712.js'
+export * from './validate.js'
+export * from './score.js'
+export * from './manifest.js'
+export * from './pricing.js'
