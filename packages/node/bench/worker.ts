@@ -10,12 +10,18 @@ import { buildConfig } from '../src/config.js'
 import { ephemeralIdentity } from '../src/identity.js'
 import { startNode, type DcnNode } from '../src/node.js'
 import { silent } from '../src/log.js'
+import { gossipInternals } from '../src/host.js'
+import { TOPICS } from '@dcn/protocol'
 
 export interface StartMessage { type: 'start', role: 'provider' | 'matcher', configs: Array<Record<string, unknown>>, bootstrap: string[] }
 
 const nodes: DcnNode[] = []
 
-process.on('message', (msg: StartMessage | { type: 'stop' }) => {
+process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'stats' }) => {
+  if (msg.type === 'stats') {
+    void stats().then(s => process.send?.({ type: 'stats', stats: s }))
+    return
+  }
   if (msg.type === 'stop') {
     void Promise.allSettled(nodes.map(async n => await n.stop())).then(() => process.exit(0))
     return
@@ -38,4 +44,20 @@ async function start (msg: StartMessage): Promise<void> {
     addrs.push(node.host.getMultiaddrs().map(String))
   }
   process.send?.({ type: 'started', addrs })
+}
+
+/** Totals over this worker's nodes, for diagnosing delivery. */
+async function stats (): Promise<Record<string, number>> {
+  const out: Record<string, number> = { nodes: nodes.length, connections: 0, ordersMesh: 0 }
+  for (const n of nodes) {
+    out.connections += n.host.getPeers().length
+    out.ordersMesh += gossipInternals(n.host).getMeshPeers(TOPICS.orders).length
+    for (const metric of await n.metrics.registry.getMetricsAsJSON()) {
+      for (const v of metric.values) {
+        const key = metric.name.replace(/^dcn_/, '') + Object.values(v.labels ?? {}).map(l => `:${String(l)}`).join('')
+        out[key] = (out[key] ?? 0) + Number(v.value)
+      }
+    }
+  }
+  return out
 }

@@ -13,7 +13,7 @@
  *   tokens: [SPON]
  *   pricing: { strategy: scale, perHour: { cpu: 0.1, memory: 0.02, storage: 0.001, gpu: 1 } }
  *   # or: pricing: { strategy: script, script: ./price.sh, timeout: 5s }
- * matcher: { grace: 250ms }
+ * matcher: { grace: 150ms }
  * ```
  */
 import { readFileSync } from 'node:fs'

@@ -3,7 +3,7 @@
  * metrics share, so `GET /metrics` serves both. One registry per node keeps several nodes in one
  * process (benchmarks, simulations) apart.
  */
-import { Counter, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 export class NodeMetrics {
   readonly messages: Counter<'topic' | 'result'>
@@ -15,6 +15,9 @@ export class NodeMetrics {
   readonly noMatches: Counter<'reason'>
   readonly reservations: Gauge
   readonly heartbeatsSent: Counter
+  readonly publishedToNoPeers: Counter<'type'>
+  readonly orderDelay: Histogram
+  readonly gossipRepairs: Counter
 
   constructor (readonly registry: Registry = new Registry()) {
     const r = [registry]
@@ -27,5 +30,8 @@ export class NodeMetrics {
     this.noMatches = new Counter({ name: 'dcn_no_matches_total', help: 'Orders with no winner, by reason', labelNames: ['reason'], registers: r })
     this.reservations = new Gauge({ name: 'dcn_reservations_active', help: 'Capacity reservations held for bids', registers: r })
     this.heartbeatsSent = new Counter({ name: 'dcn_heartbeats_sent_total', help: 'Heartbeats published', registers: r })
+    this.publishedToNoPeers = new Counter({ name: 'dcn_published_to_no_peers_total', help: 'Messages published while no connected peer was subscribed to their topic', labelNames: ['type'], registers: r })
+    this.gossipRepairs = new Counter({ name: 'dcn_gossip_link_repairs_total', help: 'Connections closed because gossipsub never exchanged subscriptions on them', registers: r })
+    this.orderDelay = new Histogram({ name: 'dcn_order_delivery_seconds', help: 'Time from an order\'s creation to its arrival here', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: r })
   }
 }

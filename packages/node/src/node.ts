@@ -4,10 +4,11 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { Registry } from 'prom-client'
-import { TOPICS, type Role } from '@dcn/protocol'
+import { SECP256K1_BACKEND, TOPICS, type Role } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
+import { startStreamWatchdog } from './network/stream-watchdog.js'
 import { NodeMetrics } from './metrics.js'
 import { startApi, type ApiServer } from './api.js'
 import { logger, type Logger } from './log.js'
@@ -33,6 +34,7 @@ export interface DcnNode {
 
 export interface NodeStatus {
   version: string
+  secp256k1: string
   role: Role
   peerId: string
   wallet: string
@@ -101,12 +103,14 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
   dialBootstrap()
   const redial = setInterval(dialBootstrap, REDIAL_MS)
   redial.unref()
+  stoppers.push(startStreamWatchdog(host, log, metrics))
   stoppers.push(startDiscovery(host, log, { targetPeers: opts.targetPeers ?? 8, intervalMs: 15_000 }))
 
   function status (): NodeStatus {
     const pubsub = host.services.pubsub
     return {
       version: VERSION,
+      secp256k1: SECP256K1_BACKEND,
       role: config.role,
       peerId: identity.peerId,
       wallet: identity.wallet.address,
@@ -140,6 +144,6 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     await host.stop()
   }
 
-  log.info('started', { peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
+  log.info('started', { secp256k1: SECP256K1_BACKEND, peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
   return node
 }

@@ -244,15 +244,25 @@ test('identity: keys are created private, and survive a restart (SIGINT stops cl
   const s2 = await second.status()
   assert.is(s2.peerId, s1.peerId, 'same peer id after a restart')
   assert.is(s2.wallet, s1.wallet, 'same wallet after a restart')
-  const p2p = s2.listen.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))
-  assert.ok(p2p !== undefined, `listens on 127.0.0.1: ${s2.listen.join(', ')}`)
-  matcherAddr = p2p.includes('/p2p/') ? p2p : `${p2p}/p2p/${s2.peerId}`
+  matcherAddr = addrOf(s2)
   // Keep it running: the next test's nodes join it. SIGTERM stops it at the end.
   stopLater.push(second)
 })
 
+/** The node's TCP address on 127.0.0.1, with its peer id. */
+function addrOf (s: NodeStatus): string {
+  const a = s.listen.find(a => a.startsWith('/ip4/127.0.0.1/tcp/'))
+  assert.ok(a !== undefined, `listens on 127.0.0.1: ${s.listen.join(', ')}`)
+  return a.includes('/p2p/') ? a : `${a}/p2p/${s.peerId}`
+}
+
 test('slark, gateway and fizz nodes start and answer /status with their role', async () => {
-  assert.ok(matcherAddr !== '', 'needs the matcher of the previous test')
+  if (matcherAddr === '') {
+    // The identity test failed before leaving its matcher running: start one here.
+    const m = await startNode(['--role', 'matcher', '--data-dir', freshDir(), '--listen', '/ip4/127.0.0.1/tcp/0'])
+    stopLater.push(m)
+    matcherAddr = addrOf(await m.status())
+  }
   const slark = await startNode(['--role', 'slark', '--data-dir', freshDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', matcherAddr])
   const gateway = await startNode(['--role', 'gateway', '--data-dir', freshDir(), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', matcherAddr])
   const fizz = await startNode(['--role', 'fizz', '--data-dir', freshDir(), '--gateway', matcherAddr])
@@ -274,7 +284,7 @@ test('slark, gateway and fizz nodes start and answer /status with their role', a
 
 test('SIGTERM stops every role with exit code 0', async () => {
   const nodes = stopLater.splice(0)
-  assert.ok(nodes.length === 4)
+  assert.ok(nodes.length >= 3)
   const codes = await Promise.all(nodes.map(async n => await n.stop('SIGTERM')))
   for (const [i, code] of codes.entries()) {
     assert.is(code, 0, nodes[i].log())

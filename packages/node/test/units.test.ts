@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -137,13 +137,29 @@ echo "$d$m"
 })
 
 test('price script: a script that hangs is killed after the timeout', async () => {
-  const s = file('#!/bin/sh\nsleep 30\necho 5\n', 0o755)
+  const marker = join(tmp, 'still-running')
+  const s = file(`#!/bin/sh\nsleep 1\ntouch ${marker}\necho 5\n`, 0o755)
   const t0 = Date.now()
   const r = await runPriceScript(s, order(), 300)
   const took = Date.now() - t0
   assert.is(r.ok, false)
   assert.match((r as { reason: string }).reason, /timed out after 300 ms/)
-  assert.ok(took >= 250 && took < 2000, `took ${took} ms`)
+  assert.ok(took >= 250 && took < 900, `took ${took} ms`)
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  assert.not.ok(existsSync(marker), 'the script (and its children) were killed, not left running')
+})
+
+test('price script: a stopping node kills its running script at once', async () => {
+  const marker = join(tmp, 'outlived-stop')
+  const s = file(`#!/bin/sh\nsleep 1\ntouch ${marker}\necho 5\n`, 0o755)
+  const stop = new AbortController()
+  setTimeout(() => { stop.abort() }, 100)
+  const t0 = Date.now()
+  const r = await runPriceScript(s, order(), 5000, stop.signal)
+  assert.equal(r, { ok: false, reason: 'node stopping' })
+  assert.ok(Date.now() - t0 < 900)
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  assert.not.ok(existsSync(marker), 'the script was killed when the node stopped')
 })
 
 test('price script: a non-zero exit means no price, with the first stderr line', async () => {

@@ -3,10 +3,11 @@
  * Solidity-friendly so the settlement contracts can verify the same signatures; the domain is
  * `{ name: "dcn", version: "1", chainId }`.
  */
-import { hashTypedData, recoverTypedDataAddress, type TypedDataDomain } from 'viem'
+import { hashTypedData, type TypedDataDomain } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { MODES, type Address, type Hex, type MessageBodies, type MessageKind, type SignedMessage } from './types.js'
 import { signerOf } from './messages.js'
+import { recoverDigestSigner } from './ecrecover.js'
 
 const Resources = [
   { name: 'cpu', type: 'uint64' },
@@ -132,11 +133,7 @@ export async function sign<K extends MessageKind> (account: LocalAccount, chainI
 /** The address that signed a message, or null when the signature is malformed. */
 export async function recoverSigner (chainId: number, msg: SignedMessage): Promise<Address | null> {
   try {
-    const addr = await recoverTypedDataAddress({
-      ...(typedData(chainId, msg.type, msg.body) as Parameters<typeof hashTypedData>[0]),
-      signature: msg.sig
-    })
-    return addr.toLowerCase() as Address
+    return await recoverDigestSigner(digest(chainId, msg.type, msg.body), msg.sig)
   } catch {
     return null
   }

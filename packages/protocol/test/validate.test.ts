@@ -153,6 +153,14 @@ test('the same id with different content is rejected as a replay', async () => {
   expect(await val.validate(TOPICS.bids, b2), 'reject', 'same id with different content')
 })
 
+test('a conflicting message handed on by a relay is ignored, not rejected (the relay may be honest)', async () => {
+  const val = validator()
+  expect(await val.validate(TOPICS.orders, await signedOrder(), { relayed: true }), 'accept')
+  const conflict = await signedOrder({ nonce: 9n })
+  expect(await val.validate(TOPICS.orders, conflict, { relayed: true }), 'ignore', 'conflicts with an accepted message')
+  expect(await val.validate(TOPICS.orders, conflict, { relayed: false }), 'reject', 'same id with different content')
+})
+
 test('semantic order checks', async () => {
   const val = validator()
   expect(await val.validate(TOPICS.orders, await signedOrder({ bidDeadlineMs: NOW - 1 })), 'reject', 'bid deadline before creation')

@@ -26,13 +26,24 @@ export async function devnetCommand (args: string[]): Promise<number> {
   const dataDir = resolveDataDir(values['data-dir'])
   const log = logger('devnet')
   const started = Date.now()
-  const devnet = await startDevnet({
-    dataDir,
-    providers: count('providers', values.providers, 1, 200),
-    matchers: count('matchers', values.matchers, 1, 10),
-    heartbeat: values.heartbeat,
-    log
-  })
+  const providers = count('providers', values.providers, 1, 200)
+  const matchers = count('matchers', values.matchers, 1, 10)
+  // Signals during start-up abort it, and startDevnet stops what it had started.
+  const stopSignal = new AbortController()
+  let signalled: string | undefined
+  const onSignal = (sig: string) => (): void => { signalled = sig; stopSignal.abort() }
+  process.once('SIGINT', onSignal('SIGINT'))
+  process.once('SIGTERM', onSignal('SIGTERM'))
+  let devnet
+  try {
+    devnet = await startDevnet({ dataDir, providers, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
+  } catch (err) {
+    if (signalled !== undefined) {
+      log.info('stopped during start-up', { signal: signalled })
+      return 0
+    }
+    throw err
+  }
   const { info } = devnet
   if (values.json === true) {
     console.log(JSON.stringify(info, null, 2))
@@ -42,8 +53,8 @@ export async function devnetCommand (args: string[]): Promise<number> {
     console.log(`\ntry: dcn quote examples/web.yaml${values['data-dir'] === undefined ? '' : ` --data-dir ${dataDir}`}   (Ctrl-C stops the devnet)`)
   }
   const reason = await new Promise<string>(resolve => {
-    process.once('SIGINT', () => { resolve('SIGINT') })
-    process.once('SIGTERM', () => { resolve('SIGTERM') })
+    if (signalled !== undefined) resolve(signalled)
+    stopSignal.signal.addEventListener('abort', () => { resolve(signalled ?? 'signal') })
     void devnet.exited.then(e => { resolve(`${e.name} exited with code ${String(e.code)}`) })
   })
   log.info('stopping', { reason })

@@ -36,9 +36,14 @@ export function resolveNetwork (dataDir: string, flags: { bootstrap?: string[] }
   let file: Partial<DevnetFile> = {}
   const path = devnetFile(dataDir)
   try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as Partial<DevnetFile>
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'))
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected a JSON object')
+    file = parsed as Partial<DevnetFile>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`cannot read ${path}: ${(err as Error).message}`)
+  }
+  if (file.bootstrap !== undefined && (!Array.isArray(file.bootstrap) || file.bootstrap.some(b => typeof b !== 'string'))) {
+    throw new UserError(`${path}: bootstrap must be a list of multiaddrs`)
   }
   const bootstrap = flags.bootstrap ?? file.bootstrap ?? []
   if (bootstrap.length === 0) throw new UserError(`no network to join: start one with "dcn devnet" (it writes ${path}) or pass --bootstrap MULTIADDR`)

@@ -27,6 +27,8 @@ export interface DevnetOptions {
   /** Heartbeat interval of the providers. */
   heartbeat?: string
   readyTimeoutMs?: number
+  /** Aborting during start-up stops every node started so far. */
+  signal?: AbortSignal
 }
 
 export interface Devnet {
@@ -107,17 +109,19 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   try {
     const nodes: DevnetNodeInfo[] = []
     for (let i = 0; i < opts.matchers; i++) {
+      opts.signal?.throwIfAborted()
       nodes.push(await launch(`matcher-${i + 1}`, 'matcher', {}, nodes.flatMap(n => n.addrs)))
     }
     const bootstrap = nodes.flatMap(n => n.addrs)
     for (let i = 0; i < opts.providers; i++) {
+      opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
       nodes.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
         provider: { region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour } }
       }, bootstrap))
     }
-    await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited)
+    await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal)
     const info: DevnetFile = { chainId: DEVNET_CHAIN_ID, bootstrap, tokens: { ...DEVNET_TOKENS }, pid: process.pid, startedAt: new Date().toISOString(), nodes }
     const file = devnetFile(opts.dataDir)
     writeFileSync(file + '.tmp', JSON.stringify(info, null, 2) + '\n')
@@ -130,12 +134,13 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
 }
 
 /** Every node answers /status with a peer, and every matcher has heard every provider's heartbeat. */
-async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs: number, exited: Promise<{ name: string }>): Promise<void> {
+async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs: number, exited: Promise<{ name: string }>, signal?: AbortSignal): Promise<void> {
   let failed: string | undefined
   void exited.then(e => { failed = e.name })
   const until = Date.now() + timeoutMs
   const pending = new Set(nodes.map(n => n.name))
   while (pending.size > 0) {
+    signal?.throwIfAborted()
     if (failed !== undefined) throw new UserError(`devnet node ${failed} exited during start-up; see ${nodes.find(n => n.name === failed)?.log ?? 'its log'}`, 1)
     if (Date.now() > until) throw new UserError(`devnet did not come up in ${timeoutMs / 1000} s: waiting for ${[...pending].join(', ')}`, 1)
     for (const n of nodes) {

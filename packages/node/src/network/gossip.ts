@@ -57,7 +57,7 @@ export class Gossip {
     if (this.topics.has(topic)) return
     this.topics.add(topic)
     const pubsub = this.opts.host.services.pubsub
-    pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validate(topic, msg))
+    pubsub.topicValidators.set(topic, async (peer, msg) => await this.validate(topic, msg, msg.type === 'signed' && !msg.from.equals(peer)))
     pubsub.subscribe(topic)
   }
 
@@ -70,7 +70,10 @@ export class Gossip {
 
   async publishSigned (msg: SignedMessage): Promise<number> {
     const res = await this.opts.host.services.pubsub.publish(KIND_TOPIC[msg.type], encode(msg))
-    if (res.recipients.length === 0) this.opts.log.debug('published to no peers', { type: msg.type })
+    if (res.recipients.length === 0) {
+      this.opts.metrics.publishedToNoPeers.inc({ type: msg.type })
+      this.opts.log.debug('published to no peers', { type: msg.type })
+    }
     return res.recipients.length
   }
 
@@ -79,8 +82,8 @@ export class Gossip {
     return this.opts.host.services.pubsub.getSubscribers(topic).length
   }
 
-  private async validate (topic: Topic, msg: Message): Promise<TopicValidatorResult> {
-    const verdict = await this.validator.validate(topic, msg.data)
+  private async validate (topic: Topic, msg: Message, relayed: boolean): Promise<TopicValidatorResult> {
+    const verdict = await this.validator.validate(topic, msg.data, { relayed })
     this.opts.metrics.messages.inc({ topic, result: verdict.result })
     if (verdict.result === 'accept') {
       this.accepted.set(msg.data, verdict.msg)

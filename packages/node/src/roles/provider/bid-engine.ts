@@ -39,6 +39,8 @@ export class BidEngine {
   readonly ledger: CapacityLedger
   private readonly pending = new Map<Hex, Pending>()
   private readonly now: () => number
+  /** Aborted on stop: kills pricing scripts still running. */
+  private readonly stopping = new AbortController()
 
   constructor (private readonly opts: BidEngineOptions) {
     this.ledger = new CapacityLedger(opts.config.capacity)
@@ -53,6 +55,7 @@ export class BidEngine {
   }
 
   stop (): void {
+    this.stopping.abort()
     for (const p of this.pending.values()) clearTimeout(p.timer)
     this.pending.clear()
   }
@@ -64,6 +67,7 @@ export class BidEngine {
   async onOrder (order: Order): Promise<void> {
     const { config, metrics, log } = this.opts
     metrics.ordersSeen.inc()
+    metrics.orderDelay.observe(Math.max(0, this.now() - order.createdMs) / 1000)
     const skip = (reason: string): void => {
       metrics.bidsSkipped.inc({ reason })
       log.debug('no bid', { order: order.id, reason })
@@ -86,7 +90,7 @@ export class BidEngine {
     available.storage += order.resources.storage
     available.gpuUnits += order.resources.gpuUnits
 
-    const priced = await priceOrder(config.pricing, order)
+    const priced = await priceOrder(config.pricing, order, this.stopping.signal)
     if (!priced.ok) {
       log.warn('pricing failed, no bid', { order: order.id, reason: priced.reason })
       this.release(order.id, 'pricing failed')
