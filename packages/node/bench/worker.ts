@@ -6,6 +6,7 @@
  * worker → parent: { type: 'started', addrs } | { type: 'decision', orderId, decidedAt }
  */
 import '../src/polyfill.js'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { buildConfig } from '../src/config.js'
 import { ephemeralIdentity } from '../src/identity.js'
 import { startNode, type DcnNode } from '../src/node.js'
@@ -13,13 +14,18 @@ import { silent } from '../src/log.js'
 import { gossipInternals } from '../src/host.js'
 import { TOPICS } from '@dcn/protocol'
 
-export interface StartMessage { type: 'start', role: 'provider' | 'matcher', configs: Array<Record<string, unknown>>, bootstrap: string[] }
+export interface StartMessage { type: 'start', role: 'provider' | 'matcher', configs: Array<Record<string, unknown>>, bootstrap: string[], staggerMs?: number }
 
 const nodes: DcnNode[] = []
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
 
-process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'stats' }) => {
+process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'stats', reset?: boolean }) => {
   if (msg.type === 'stats') {
-    void stats().then(s => process.send?.({ type: 'stats', stats: s }))
+    void stats().then(s => {
+      if (msg.reset === true) loopDelay.reset()
+      process.send?.({ type: 'stats', stats: s })
+    })
     return
   }
   if (msg.type === 'stop') {
@@ -42,14 +48,22 @@ async function start (msg: StartMessage): Promise<void> {
     }
     nodes.push(node)
     addrs.push(node.host.getMultiaddrs().map(String))
+    // Nodes of a real network do not all start in the same second; a burst of 100 handshakes
+    // on two cores makes gossipsub's one-shot stream opens time out.
+    await new Promise(resolve => setTimeout(resolve, msg.staggerMs ?? 0))
   }
+  loopDelay.reset()
   process.send?.({ type: 'started', addrs })
 }
 
 /** Totals over this worker's nodes, for diagnosing delivery. */
 async function stats (): Promise<Record<string, number>> {
-  const out: Record<string, number> = { nodes: nodes.length, connections: 0, ordersMesh: 0 }
+  const out: Record<string, number> = {
+    nodes: nodes.length, connections: 0, ordersMesh: 0, negativePeers: 0,
+    loopDelayP50Ms: loopDelay.percentile(50) / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6
+  }
   for (const n of nodes) {
+    for (const p of n.host.getPeers()) if (gossipInternals(n.host).getScore(p.toString()) < 0) out.negativePeers++
     out.connections += n.host.getPeers().length
     out.ordersMesh += gossipInternals(n.host).getMeshPeers(TOPICS.orders).length
     for (const metric of await n.metrics.registry.getMetricsAsJSON()) {

@@ -8,14 +8,15 @@ import { join, resolve } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
-import type { Hex } from '@dcn/protocol'
+import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
+import { walletFromKey, type Hex } from '@dcn/protocol'
 import { UserError } from './errors.js'
 
 export interface Identity {
   peerKey: PrivateKey
   peerId: string
-  wallet: PrivateKeyAccount
+  /** Signs with libsecp256k1 where available (see @dcn/protocol walletFromKey). */
+  wallet: LocalAccount
 }
 
 /** `--data-dir`, else `$DCN_HOME`, else `~/.dcn`. */
@@ -51,7 +52,7 @@ export async function loadIdentity (dataDir: string): Promise<Identity> {
     walletKey = generatePrivateKey()
     writeSecret(walletFile, walletKey + '\n')
   }
-  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: privateKeyToAccount(walletKey) }
+  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: walletFromKey(walletKey) }
 }
 
 function writeSecret (file: string, data: string | Uint8Array): void {
@@ -62,5 +63,5 @@ function writeSecret (file: string, data: string | Uint8Array): void {
 /** A throw-away identity kept only in memory (light clients, benchmarks, simulations). */
 export async function ephemeralIdentity (): Promise<Identity> {
   const peerKey = await generateKeyPair('Ed25519')
-  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: privateKeyToAccount(generatePrivateKey()) }
+  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: walletFromKey(generatePrivateKey()) }
 }

@@ -7,7 +7,7 @@ import { hashTypedData, type TypedDataDomain } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { MODES, type Address, type Hex, type MessageBodies, type MessageKind, type SignedMessage } from './types.js'
 import { signerOf } from './messages.js'
-import { recoverDigestSigner } from './ecrecover.js'
+import { recoverDigestSigner } from './secp256k1.js'
 
 const Resources = [
   { name: 'cpu', type: 'uint64' },

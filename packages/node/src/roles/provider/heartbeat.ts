@@ -27,11 +27,19 @@ export class Heartbeats {
 
   constructor (private readonly opts: HeartbeatOptions) {}
 
-  /** Sends the first heartbeat soon, retrying every second until a peer receives it, then every interval. */
+  /**
+   * Sends the first heartbeat soon; while no peer receives it, retries with a doubling delay
+   * (1 s, 2 s, 4 s … up to the interval), then sends every interval.
+   */
   start (firstAfterMs = 500): void {
+    let retry = 1000
     const tick = (): void => {
       this.send().then(
-        recipients => { this.schedule(recipients > 0 ? this.opts.intervalMs : Math.min(1000, this.opts.intervalMs), tick) },
+        recipients => {
+          if (recipients > 0) retry = 1000
+          else retry = Math.min(retry * 2, this.opts.intervalMs)
+          this.schedule(recipients > 0 ? this.opts.intervalMs : Math.min(retry / 2, this.opts.intervalMs), tick)
+        },
         (err: Error) => {
           this.opts.log.debug('heartbeat not sent', { error: err.message })
           this.schedule(this.opts.intervalMs, tick)

@@ -1,17 +1,19 @@
 /**
- * Signer recovery for EIP-712 digests. Every gossip message costs one recovery on every node
- * that validates it, so this is the hot path of the network: libsecp256k1 through the
- * `secp256k1` package's bundled N-API build takes ~0.06 ms, viem's pure-JS one ~1.7 ms. The
+ * secp256k1 for the hot paths: every gossip message costs one signer recovery on every node that
+ * validates it, and one signature where it is made. libsecp256k1 through the `secp256k1`
+ * package's bundled N-API build takes ~0.06 ms for either; viem's pure-JS code ~1.7 ms. The
  * package silently falls back to a JS build when its binding does not load, so the binding is
  * loaded directly and `SECP256K1_BACKEND` says which one runs (nodes log it at start).
  */
 import { createRequire } from 'node:module'
-import { recoverAddress } from 'viem'
+import { hashTypedData, recoverAddress, type Hash } from 'viem'
+import { privateKeyToAccount, toAccount, type LocalAccount } from 'viem/accounts'
 import { createKeccak } from 'hash-wasm'
 import type { Address, Hex } from './types.js'
 
 interface NativeSecp256k1 {
   ecdsaRecover: (sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean) => Uint8Array
+  ecdsaSign: (msg32: Uint8Array, privateKey: Uint8Array) => { signature: Uint8Array, recid: number }
 }
 
 function loadNative (): NativeSecp256k1 | null {
@@ -49,4 +51,27 @@ export async function recoverDigestSigner (digest: Hex, sig: Hex): Promise<Addre
   } catch {
     return null
   }
+}
+
+/**
+ * A viem account for a private key whose signatures (RFC 6979, the same bytes viem makes) come
+ * from libsecp256k1; plain viem when the native build is missing. Typed data and raw hashes are
+ * signed natively; messages and transactions go through viem.
+ */
+export function walletFromKey (privateKey: Hex): LocalAccount {
+  const base = privateKeyToAccount(privateKey)
+  if (native === null) return base
+  const key = Buffer.from(privateKey.slice(2), 'hex')
+  const signHash = (hash: Hash): Hex => {
+    const { signature, recid } = native.ecdsaSign(Buffer.from(hash.slice(2), 'hex'), key)
+    return `0x${Buffer.from(signature).toString('hex')}${(27 + recid).toString(16)}`
+  }
+  const account = toAccount({
+    address: base.address,
+    signMessage: base.signMessage,
+    signTransaction: base.signTransaction,
+    signTypedData: async (td) => signHash(hashTypedData(td)),
+    sign: async ({ hash }: { hash: Hash }) => signHash(hash)
+  } as Parameters<typeof toAccount>[0])
+  return { ...account, publicKey: base.publicKey, source: 'privateKey' } as LocalAccount
 }

@@ -2,7 +2,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { recoverAddress, keccak256, toHex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { SECP256K1_BACKEND, recoverDigestSigner, type Hex } from '../src/index.js'
+import { SECP256K1_BACKEND, recoverDigestSigner, walletFromKey, typedData, type Hex } from '../src/index.js'
+import { makeOrder, CHAIN_ID } from './fixtures.js'
 
 test('the native libsecp256k1 backend is in use (a silent JS fallback is 28× slower)', () => {
   assert.is(SECP256K1_BACKEND, 'libsecp256k1 (native)')
@@ -32,6 +33,19 @@ test('malformed signatures give null, never a throw', async () => {
   // A flipped bit recovers some other address, not the signer.
   const flipped = `0x${(BigInt(sig.slice(0, 66)) ^ 1n).toString(16).padStart(64, '0')}${sig.slice(66)}` as Hex
   assert.is.not(await recoverDigestSigner(hash, flipped), account.address.toLowerCase())
+})
+
+test('native signatures are byte-for-byte the ones viem makes (RFC 6979), for hashes and typed data', async () => {
+  for (let i = 0; i < 20; i++) {
+    const key = generatePrivateKey()
+    const viemAccount = privateKeyToAccount(key)
+    const fast = walletFromKey(key)
+    assert.is(fast.address, viemAccount.address)
+    const hash = keccak256(toHex(`m${i}`))
+    assert.is(await fast.sign!({ hash }), await viemAccount.sign({ hash }))
+    const td = typedData(CHAIN_ID, 'order', makeOrder(viemAccount.address))
+    assert.is(await fast.signTypedData(td as never), await viemAccount.signTypedData(td as never))
+  }
 })
 
 test.run()
