@@ -103,6 +103,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
   dialBootstrap()
   const redial = setInterval(dialBootstrap, REDIAL_MS)
   redial.unref()
+  stoppers.push(() => { clearInterval(redial) })
   stoppers.push(startStreamWatchdog(host, log, metrics))
   stoppers.push(startDiscovery(host, log, { targetPeers: opts.targetPeers ?? 8, intervalMs: 15_000 }))
 
@@ -138,7 +139,6 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
   async function stop (): Promise<void> {
     if (stopped) return
     stopped = true
-    clearInterval(redial)
     for (const s of stoppers) s()
     await node.api?.close()
     await host.stop()

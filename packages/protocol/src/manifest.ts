@@ -7,7 +7,7 @@
 import { keccak256, toBytes } from 'viem'
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml'
 import { parseAmount, parseCpu, parseDuration, parseSize, perHourToPerSecond } from './units.js'
-import type { Address, Hex, Mode, Resources } from './types.js'
+import type { Address, Hex, Mode, Order, Resources } from './types.js'
 
 export interface ExposedPort {
   port: number
@@ -40,16 +40,7 @@ export interface Manifest {
 }
 
 /** What an order is made of, derived from a manifest. */
-export interface OrderSpec {
-  resources: Resources
-  region: string
-  minTrustTier: number
-  mode: Mode
-  token: Address
-  maxPricePerSecond: bigint
-  duration: number
-  manifestHash: Hex
-}
+export type OrderSpec = Pick<Order, 'resources' | 'region' | 'minTrustTier' | 'mode' | 'token' | 'maxPricePerSecond' | 'duration' | 'manifestHash'>
 
 export class ManifestError extends Error {
   constructor (readonly field: string, readonly line: number | null, problem: string) {
