@@ -91,19 +91,32 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
   }
 
-  const bootstrap = [...config.bootstrap, ...(config.gateway === undefined ? [] : [config.gateway])]
-  const dialBootstrap = (): void => {
-    for (const addr of bootstrap) {
-      const ma = multiaddr(addr)
+  const bootstrap = [...config.bootstrap, ...(config.gateway === undefined ? [] : [config.gateway])].map(a => multiaddr(a))
+  /** Dials the bootstrap peers we are not connected to; true when none was missing. */
+  const dialBootstrap = (): boolean => {
+    let missing = false
+    for (const ma of bootstrap) {
       const peer = ma.getComponents().findLast(c => c.name === 'p2p')?.value
       if (peer !== undefined && host.getPeers().some(p => p.toString() === peer)) continue
-      host.dial(ma).catch((err: Error) => { log.debug('bootstrap dial failed', { addr, error: err.message }) })
+      missing = true
+      host.dial(ma).catch((err: Error) => { log.debug('bootstrap dial failed', { addr: ma.toString(), error: err.message }) })
     }
+    return !missing
+  }
+  // Redial missing bootstrap peers from 0.5 s, doubling to REDIAL_MS: on a devnet a provider may
+  // start before its matcher listens.
+  let redialMs = 500
+  let redial: NodeJS.Timeout | undefined
+  const scheduleRedial = (): void => {
+    redial = setTimeout(() => {
+      redialMs = dialBootstrap() ? REDIAL_MS : Math.min(redialMs * 2, REDIAL_MS)
+      scheduleRedial()
+    }, redialMs)
+    redial.unref()
   }
   dialBootstrap()
-  const redial = setInterval(dialBootstrap, REDIAL_MS)
-  redial.unref()
-  stoppers.push(() => { clearInterval(redial) })
+  scheduleRedial()
+  stoppers.push(() => { clearTimeout(redial) })
   stoppers.push(startStreamWatchdog(host, log, metrics))
   stoppers.push(startDiscovery(host, log, { targetPeers: opts.targetPeers ?? 8, intervalMs: 15_000 }))
 

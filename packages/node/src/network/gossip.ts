@@ -77,6 +77,16 @@ export class Gossip {
     return res.recipients.length
   }
 
+  /** Calls `fn` whenever a connected peer announces a subscription to `topic`; returns a remover. */
+  onPeerSubscribed (topic: Topic, fn: () => void): () => void {
+    const pubsub = this.opts.host.services.pubsub
+    const listener = (evt: CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
+      if (evt.detail.subscriptions.some(s => s.topic === topic && s.subscribe)) fn()
+    }
+    pubsub.addEventListener('subscription-change', listener)
+    return () => { pubsub.removeEventListener('subscription-change', listener) }
+  }
+
   /** Peers subscribed to a topic among those we are connected to. */
   subscribers (topic: Topic): number {
     return this.opts.host.services.pubsub.getSubscribers(topic).length

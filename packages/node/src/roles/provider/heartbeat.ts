@@ -1,5 +1,5 @@
 /** Periodic signed heartbeats: liveness, capacity, region, tier and prices for matchers and slarks. */
-import { type Address, type Heartbeat, type Role, type UnitPrices } from '@dcn/protocol'
+import { TOPICS, type Address, type Heartbeat, type Role, type UnitPrices } from '@dcn/protocol'
 import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Logger } from '../../log.js'
@@ -24,21 +24,25 @@ export class Heartbeats {
   private timer?: NodeJS.Timeout
   private seq = Date.now()
   private stopped = false
+  private unsubscribe?: () => void
 
   constructor (private readonly opts: HeartbeatOptions) {}
 
   /**
-   * Sends the first heartbeat soon; while no peer receives it, retries with a doubling delay
-   * (1 s, 2 s, 4 s … up to the interval), then sends every interval.
+   * Sends the first heartbeat soon. While no peer receives one, it retries with a doubling delay
+   * (1 s, 2 s, 4 s … up to the interval) and at once when a peer subscribes to heartbeats; after
+   * that, every interval.
    */
   start (firstAfterMs = 500): void {
     let retry = 1000
+    let heard = false
     const tick = (): void => {
+      clearTimeout(this.timer)
       this.send().then(
         recipients => {
-          if (recipients > 0) retry = 1000
-          else retry = Math.min(retry * 2, this.opts.intervalMs)
-          this.schedule(recipients > 0 ? this.opts.intervalMs : Math.min(retry / 2, this.opts.intervalMs), tick)
+          heard = recipients > 0
+          retry = heard ? 1000 : Math.min(retry * 2, this.opts.intervalMs)
+          this.schedule(heard ? this.opts.intervalMs : Math.min(retry / 2, this.opts.intervalMs), tick)
         },
         (err: Error) => {
           this.opts.log.debug('heartbeat not sent', { error: err.message })
@@ -47,16 +51,19 @@ export class Heartbeats {
       )
     }
     this.schedule(firstAfterMs, tick)
+    this.unsubscribe = this.opts.gossip.onPeerSubscribed(TOPICS.heartbeats, () => { if (!heard) this.schedule(0, tick) })
   }
 
   private schedule (ms: number, fn: () => void): void {
     if (this.stopped) return
+    clearTimeout(this.timer)
     this.timer = setTimeout(fn, ms)
     this.timer.unref()
   }
 
   stop (): void {
     this.stopped = true
+    this.unsubscribe?.()
     clearTimeout(this.timer)
   }
 
