@@ -9,6 +9,8 @@
  * - `selectWinner` / `scoreBid` / `explain`: the deterministic match score and no-match reasons.
  * - `parseManifest`: the YAML manifest → OrderSpec, errors with field and line.
  * - units: CPU, sizes, durations, token amounts.
+ * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
+ *   staking, leases); every failure is a one-line SettlementError.
  */
 export * from './constants.js'
 export * from './types.js'
@@ -22,3 +24,4 @@ export * from './validate.js'
 export * from './score.js'
 export * from './manifest.js'
 export * from './pricing.js'
+export * from './settlement/index.js'

@@ -1,0 +1,5 @@
+/** Settlement on chain: clients, deployment and operations (see each module). */
+export * from './clients.js'
+export * from './deploy.js'
+export * from './operations.js'
+export * from '../contracts/artifacts.js'
