@@ -26,6 +26,7 @@ import {
   type Address, type Resources, type Role, type UnitPrices
 } from '@dcn/protocol'
 import { UserError } from './errors.js'
+import { checkRpcUrl, readDeployment, type ChainConfig } from './chain/deployment.js'
 
 export type PricingConfig =
   | { strategy: 'scale', prices: UnitPrices }
@@ -55,7 +56,8 @@ export interface NodeConfig {
   announce: string[]
   bootstrap: string[]
   gateway?: string
-  rpc?: string
+  /** The settlement chain; absent = gossip only (no registration, no leases). */
+  chain?: ChainConfig
   apiPort?: number
   apiHost: string
   chainId: number
@@ -72,11 +74,12 @@ export interface Flags {
   bootstrap?: string[]
   gateway?: string
   rpc?: string
+  deployment?: string
   dataDir: string
   apiPort?: string
 }
 
-const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'matcher']
+const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'deployment', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'matcher']
 
 /** Reads `--config` (YAML or JSON) and overlays the flags. */
 export function loadConfig (flags: Flags): NodeConfig {
@@ -128,6 +131,8 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
     if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new UserError(`--api-port: expected a port number 0–65535, got "${apiPortRaw}"`)
   }
 
+  const chain = chainConfig(f, flags, file, base)
+  if (chain !== undefined && file.chainId !== undefined && file.chainId !== chain.chainId) f.fail('chainId', `${String(file.chainId)} differs from the deployment's chain id ${chain.chainId}`)
   const p = f.map('provider', file.provider)
   f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow'])
   const m = f.map('matcher', file.matcher)
@@ -140,10 +145,10 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
     announce,
     bootstrap,
     gateway,
-    rpc: flags.rpc ?? (file.rpc === undefined ? undefined : f.str('rpc', file.rpc, '')),
+    chain,
     apiPort,
     apiHost: f.str('apiHost', file.apiHost, '127.0.0.1'),
-    chainId: file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40),
+    chainId: chain?.chainId ?? (file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40)),
     tokens,
     heartbeatMs: f.millis('heartbeat', file.heartbeat, 10_000),
     provider: {
@@ -157,6 +162,15 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
     },
     matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) }
   }
+}
+
+function chainConfig (f: Fields, flags: Flags, file: Record<string, unknown>, base: string): ChainConfig | undefined {
+  const rpc = flags.rpc ?? (file.rpc === undefined ? undefined : f.str('rpc', file.rpc, ''))
+  const deploymentFile = flags.deployment ?? (file.deployment === undefined ? undefined : resolve(base, f.str('deployment', file.deployment, '')))
+  if (rpc === undefined && deploymentFile === undefined) return undefined
+  if (rpc === undefined || deploymentFile === undefined) throw new UserError('--rpc and a deployment file (--deployment FILE or deployment: in the config) go together')
+  const deployment = readDeployment(deploymentFile)
+  return { rpcUrl: checkRpcUrl(rpc), chainId: deployment.chainId, deployment }
 }
 
 function capacity (f: Fields, c: Record<string, unknown>): Resources {

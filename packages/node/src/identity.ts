@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
@@ -64,4 +65,22 @@ function writeSecret (file: string, data: string | Uint8Array): void {
 export async function ephemeralIdentity (): Promise<Identity> {
   const peerKey = await generateKeyPair('Ed25519')
   return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: walletFromKey(generatePrivateKey()) }
+}
+
+/**
+ * The BLS12-381 key of matchers and slarks (`<data-dir>/keys/bls.key`, 0600), with blst. Only
+ * the 48-byte public key is used so far: it is registered on chain.
+ */
+export async function loadBlsPublicKey (dataDir: string): Promise<Hex> {
+  const { SecretKey } = await import('@chainsafe/blst')
+  const file = join(dataDir, 'keys', 'bls.key')
+  let secret: InstanceType<typeof SecretKey>
+  if (existsSync(file)) {
+    secret = SecretKey.fromHex(readFileSync(file, 'utf8').trim())
+  } else {
+    mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 })
+    secret = SecretKey.fromKeygen(randomBytes(32))
+    writeSecret(file, secret.toHex() + '\n')
+  }
+  return `0x${Buffer.from(secret.toPublicKey().toBytes()).toString('hex')}`
 }

@@ -4,7 +4,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { Registry } from 'prom-client'
-import { SECP256K1_BACKEND, TOPICS, type Role } from '@dcn/protocol'
+import { SECP256K1_BACKEND, TOPICS, registerNode, type Role, type SettlementClients } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
@@ -12,11 +12,15 @@ import { startStreamWatchdog } from './network/stream-watchdog.js'
 import { NodeMetrics } from './metrics.js'
 import { startApi, type ApiServer } from './api.js'
 import { logger, type Logger } from './log.js'
-import type { Identity } from './identity.js'
+import { loadBlsPublicKey, type Identity } from './identity.js'
 import type { NodeConfig } from './config.js'
 import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
+import { joinChain } from './roles/provider/chain.js'
+import { connectChain } from './chain/deployment.js'
+import { chainSenderPolicy } from './chain/sender-policy.js'
+import { chainView } from './chain/chain-view.js'
 import { VERSION } from './version.js'
 
 export interface DcnNode {
@@ -68,7 +72,16 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     registry: opts.libp2pMetrics === false ? undefined : registry
   })
   const metrics = new NodeMetrics(registry)
-  const gossip = new Gossip({ host, chainId: config.chainId, wallet: identity.wallet, metrics, log })
+  let chain: SettlementClients | undefined
+  try {
+    if (config.chain !== undefined) chain = await connectChain(config.chain, identity.wallet)
+  } catch (err) {
+    await host.stop()
+    throw err
+  }
+  const deployment = config.chain?.deployment
+  const senderPolicy = chain === undefined || deployment === undefined ? undefined : chainSenderPolicy(chain, deployment, log)
+  const gossip = new Gossip({ host, chainId: config.chainId, wallet: identity.wallet, metrics, log, senderPolicy })
   const node: DcnNode = { role: config.role, host, gossip, metrics, identity, status: () => status(), stop: async () => { await stop() } }
   const started = Date.now()
   const stoppers: Array<() => void> = []
@@ -76,12 +89,21 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
   if (config.role === 'provider') {
     const engine = new BidEngine({ config: config.provider, gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, chainId: config.chainId })
     engine.start()
-    const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, ledger: engine.ledger, intervalMs: config.heartbeatMs })
+    if (chain !== undefined && deployment !== undefined) stoppers.push(await joinChain(chain, deployment, identity.peerId, config.provider.region, engine, log).catch(async (err) => { await host.stop(); throw err }))
+    const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, ledger: engine.ledger, tier: () => engine.tier, intervalMs: config.heartbeatMs })
     beats.start()
     node.bidEngine = engine
     stoppers.push(() => { beats.stop(); engine.stop() })
   } else if (config.role === 'matcher') {
-    const matcher = new Matcher({ gossip, metrics, log, wallet: identity.wallet.address, chainId: config.chainId, graceMs: config.matcher.graceMs })
+    if (chain !== undefined && deployment !== undefined) {
+      const registered = await registerNode(chain, deployment, 'matcher', identity.peerId, '', await loadBlsPublicKey(config.dataDir))
+        .catch(async (err) => { await host.stop(); throw err })
+      if (registered) log.info('registered on chain', { registry: deployment.registry })
+    }
+    const matcher = new Matcher({
+      gossip, metrics, log, wallet: identity.wallet.address, chainId: config.chainId, graceMs: config.matcher.graceMs,
+      chain: chain === undefined || deployment === undefined ? undefined : chainView(chain, deployment)
+    })
     matcher.start()
     gossip.join(TOPICS.matches)
     node.matcher = matcher
@@ -157,6 +179,6 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     await host.stop()
   }
 
-  log.info('started', { secp256k1: SECP256K1_BACKEND, peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
+  log.info('started', { chain: config.chain?.rpcUrl ?? 'none', secp256k1: SECP256K1_BACKEND, peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
   return node
 }

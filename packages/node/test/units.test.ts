@@ -219,7 +219,7 @@ test('config: defaults', () => {
   assert.equal(c.bootstrap, [])
   assert.equal(c.announce, [])
   assert.is(c.gateway, undefined)
-  assert.is(c.rpc, undefined)
+  assert.is(c.chain, undefined)
   assert.is(c.apiPort, undefined)
   assert.is(c.apiHost, '127.0.0.1')
   assert.is(c.chainId, DEVNET_CHAIN_ID)
@@ -252,6 +252,10 @@ test('config: a full YAML file, overlaid by flags', () => {
   const dir = join(tmp, 'cfgdir')
   mkdirSync(dir, { recursive: true })
   const cfg = join(dir, 'node.yaml')
+  const a = (n: number): string => `0x${n.toString(16).padStart(40, '0')}`
+  writeFileSync(join(dir, 'deployment.json'), JSON.stringify({
+    chainId: 1337, foundation: a(1), spon: a(2), registry: a(3), staking: a(4), escrow: a(5), leases: a(6), tokens: { SPON: a(2) }, startBlock: 1
+  }))
   writeFileSync(cfg, `
 role: provider
 listen: [/ip4/0.0.0.0/tcp/4001]
@@ -259,6 +263,7 @@ announce: [/dns4/provider.example.com/tcp/4001]
 bootstrap: [/ip4/203.0.113.7/tcp/4001/p2p/${peer}]
 gateway: /ip4/203.0.113.8/tcp/4001/p2p/${peer}
 rpc: http://127.0.0.1:8545
+deployment: deployment.json
 apiPort: 8080
 apiHost: 0.0.0.0
 chainId: 1337
@@ -280,7 +285,8 @@ matcher: { grace: 100ms }
   assert.equal(c.announce, ['/dns4/provider.example.com/tcp/4001'])
   assert.equal(c.bootstrap, [`/ip4/203.0.113.7/tcp/4001/p2p/${peer}`])
   assert.is(c.gateway, `/ip4/203.0.113.8/tcp/4001/p2p/${peer}`)
-  assert.is(c.rpc, 'http://127.0.0.1:8545')
+  assert.is(c.chain?.rpcUrl, 'http://127.0.0.1:8545')
+  assert.is(c.chain?.deployment.leases, a(6))
   assert.is(c.apiPort, 8080)
   assert.is(c.apiHost, '0.0.0.0')
   assert.is(c.chainId, 1337)

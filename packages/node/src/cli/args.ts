@@ -17,3 +17,10 @@ export const common = {
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false }
 } as const
+
+/** Where client commands find the network (each defaults to <data-dir>/devnet.json). */
+export const networkFlags = {
+  bootstrap: { type: 'string', multiple: true },
+  rpc: { type: 'string' },
+  deployment: { type: 'string' }
+} as const

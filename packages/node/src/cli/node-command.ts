@@ -6,7 +6,7 @@ import { logger } from '../log.js'
 import { UserError } from '../errors.js'
 import { common, parse } from './args.js'
 
-export const NODE_USAGE = 'dcn node --role provider|fizz|gateway|slark|matcher [--config FILE] [--listen MA]... [--bootstrap MA]... [--gateway MA] [--rpc URL] [--data-dir DIR] [--api-port N]'
+export const NODE_USAGE = 'dcn node --role provider|fizz|gateway|slark|matcher [--config FILE] [--listen MA]... [--bootstrap MA]... [--gateway MA] [--rpc URL --deployment FILE] [--data-dir DIR] [--api-port N]'
 
 export async function nodeCommand (args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -17,6 +17,7 @@ export async function nodeCommand (args: string[]): Promise<number> {
     bootstrap: { type: 'string', multiple: true },
     gateway: { type: 'string' },
     rpc: { type: 'string' },
+    deployment: { type: 'string' },
     'api-port': { type: 'string' }
   }, NODE_USAGE)
   if (values.help === true) { console.log(NODE_USAGE); return 0 }
@@ -28,6 +29,7 @@ export async function nodeCommand (args: string[]): Promise<number> {
     bootstrap: values.bootstrap,
     gateway: values.gateway,
     rpc: values.rpc,
+    deployment: values.deployment,
     dataDir: resolveDataDir(values['data-dir']),
     apiPort: values['api-port']
   })

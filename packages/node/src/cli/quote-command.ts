@@ -6,10 +6,12 @@ import { resolveNetwork, type NetworkInfo } from '../client/network.js'
 import { connect } from '../client/light-client.js'
 import { quote, type QuoteResult } from '../client/quote.js'
 import { UserError } from '../errors.js'
-import { common, parse } from './args.js'
+import { common, networkFlags, parse } from './args.js'
+import { connectChain, type ChainConfig } from '../chain/deployment.js'
+import type { LocalAccount } from 'viem/accounts'
 import { perHour, resources, short, table, tokenSymbol } from './format.js'
 
-export const QUOTE_USAGE = 'dcn quote MANIFEST [--json] [--window 2s] [--bootstrap MA]... [--data-dir DIR]'
+export const QUOTE_USAGE = 'dcn quote MANIFEST [--json] [--window 2s] [--bootstrap MA]... [--rpc URL --deployment FILE] [--data-dir DIR]'
 
 /** Exit code when the quote worked but nothing matched. */
 export const EXIT_NO_MATCH = 3
@@ -17,32 +19,44 @@ export const EXIT_NO_MATCH = 3
 export async function quoteCommand (args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     ...common,
-    bootstrap: { type: 'string', multiple: true },
+    ...networkFlags,
     window: { type: 'string', default: '2s' }
   }, QUOTE_USAGE)
   if (values.help === true) { console.log(QUOTE_USAGE); return 0 }
   if (positionals.length !== 1) throw new UserError(`expected one manifest file (usage: ${QUOTE_USAGE})`)
   const dataDir = resolveDataDir(values['data-dir'])
-  const net = resolveNetwork(dataDir, { bootstrap: values.bootstrap })
+  const net = resolveNetwork(dataDir, values)
   const spec = readManifest(positionals[0], net)
-  let windowMs: number
-  try {
-    windowMs = parseMillis(values.window)
-  } catch (err) {
-    throw new UserError(`--window: ${(err as Error).message}`)
-  }
-  if (windowMs < 200 || windowMs > 600_000) throw new UserError('--window: must be between 200ms and 10m')
-
+  const windowMs = bidWindow(values.window)
   const { wallet } = await loadIdentity(dataDir)
+  const refBlock = net.chain === undefined ? 0 : await latestBlock(net.chain, wallet)
   const client = await connect(net, { wallet, receive: ['bid', 'match', 'no-match'], publish: [TOPICS.orders] })
   try {
-    const result = await quote(client, spec, { windowMs, chainId: net.chainId })
+    const result = await quote(client, spec, { windowMs, chainId: net.chainId, refBlock })
     if (values.json === true) console.log(toJson(result, 2))
     else console.log(render(result, net))
     return result.winner !== null || result.decisions.some(d => d.bidHash !== null) ? 0 : EXIT_NO_MATCH
   } finally {
     await client.stop()
   }
+}
+
+/** Parses --window: the time from publishing the order to its bid deadline. */
+export function bidWindow (value: string): number {
+  let windowMs: number
+  try {
+    windowMs = parseMillis(value)
+  } catch (err) {
+    throw new UserError(`--window: ${(err as Error).message}`)
+  }
+  if (windowMs < 200 || windowMs > 600_000) throw new UserError('--window: must be between 200ms and 10m')
+  return windowMs
+}
+
+/** The chain's latest block: orders read chain-derived match inputs there. */
+export async function latestBlock (chain: ChainConfig, wallet: LocalAccount): Promise<number> {
+  const c = await connectChain(chain, wallet)
+  return Number(await c.public.getBlockNumber())
 }
 
 export function readManifest (file: string, net: NetworkInfo): ReturnType<typeof parseManifest>['order'] {
@@ -60,7 +74,7 @@ export function readManifest (file: string, net: NetworkInfo): ReturnType<typeof
   }
 }
 
-function render (r: QuoteResult, net: NetworkInfo): string {
+export function render (r: QuoteResult, net: NetworkInfo): string {
   const sym = tokenSymbol(r.order.token, net.tokens)
   const o = r.order
   const lines = [

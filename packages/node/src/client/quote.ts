@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto'
 import {
   digest, selectWinner, selfDeclaredStanding, ZERO_HASH,
-  type Bid, type Hex, type NoMatchReason, type Order, type OrderSpec, type Stage
+  type Bid, type Hex, type NoMatchReason, type Order, type OrderSpec, type SignedMessage, type Stage
 } from '@dcn/protocol'
 import type { LightClient } from './light-client.js'
 
 export interface QuotedBid {
   bid: Bid
+  /** The bidder's EIP-712 signature (what a lease needs). */
+  sig: Hex
   bidHash: Hex
   /** Score by the deterministic function, or null when a filter excludes the bid. */
   score: number | null
@@ -26,10 +28,13 @@ export interface MatcherDecision {
   bids: number
   /** Milliseconds after the bid deadline the decision reached us. */
   afterDeadlineMs: number
+  /** The signed match, when there is a winner. */
+  signed?: SignedMessage<'match'>
 }
 
 export interface QuoteResult {
   order: Order
+  orderSig: Hex
   bids: QuotedBid[]
   decisions: MatcherDecision[]
   winner: QuotedBid | null
@@ -78,7 +83,7 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
 
   client.gossip.on('bid', (m) => {
     if (m.body.orderId !== order.id || bids.has(m.body.bidder)) return
-    bids.set(m.body.bidder, { bid: m.body, bidHash: digest(opts.chainId, 'bid', m.body), score: null, excludedBy: null })
+    bids.set(m.body.bidder, { bid: m.body, sig: m.sig, bidHash: digest(opts.chainId, 'bid', m.body), score: null, excludedBy: null })
   })
   const decided = (d: MatcherDecision): void => {
     if (decisions.has(d.matcher)) return
@@ -87,14 +92,14 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   }
   client.gossip.on('match', (m) => {
     if (m.body.orderId !== order.id) return
-    decided({ matcher: m.body.matcher, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
+    decided({ matcher: m.body.matcher, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs, signed: m })
   })
   client.gossip.on('no-match', (m) => {
     if (m.body.orderId !== order.id) return
     decided({ matcher: m.body.matcher, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
   })
 
-  await client.gossip.publish('order', order)
+  const { msg: signedOrder } = await client.gossip.publish('order', order)
   const timeout = Math.max(0, order.bidDeadlineMs - Date.now()) + (opts.decisionTimeoutMs ?? 10_000)
   let timer: NodeJS.Timeout | undefined
   await Promise.race([gotDecision, new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })])
@@ -114,6 +119,7 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   const loser = ds.find(d => d.reason !== null)
   return {
     order,
+    orderSig: signedOrder.sig,
     bids: quoted,
     decisions: ds,
     winner,

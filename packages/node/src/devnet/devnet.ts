@@ -1,8 +1,9 @@
 /**
- * A whole network on this machine: matchers (the bootstrap peers) and providers, each a real
- * `dcn node` process on 127.0.0.1 with its own data dir, config and log under
- * `<data-dir>/devnet/<name>/`. Writes `<data-dir>/devnet.json` once every node is up, so client
- * commands find the network with no flags.
+ * A whole network on this machine: an embedded anvil chain with the contracts deployed, then
+ * matchers (the bootstrap peers) and providers, each a real `dcn node` process on 127.0.0.1
+ * with its own data dir, config and log under `<data-dir>/devnet/<name>/`, its wallet funded,
+ * registering and staking itself. The user's wallet (`<data-dir>/keys`) gets ETH and SPON.
+ * Writes `<data-dir>/devnet.json` once every node is up, so client commands need no flags.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, openSync, closeSync, writeFileSync, renameSync, rmSync, readFileSync } from 'node:fs'
@@ -10,12 +11,13 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
-import { DEVNET_CHAIN_ID, DEVNET_TOKENS } from '@dcn/protocol'
+import { parseEther } from 'viem'
 import { loadIdentity } from '../identity.js'
 import { devnetFile, type DevnetFile, type DevnetNodeInfo } from '../client/network.js'
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { PROVIDER_PROFILES } from './profiles.js'
+import { startDevnetChain, type DevnetChain } from './chain.js'
 
 const DCN_BIN = fileURLToPath(new URL('../bin/dcn.js', import.meta.url))
 
@@ -62,6 +64,9 @@ function checkNotRunning (dataDir: string): void {
 export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   checkNotRunning(opts.dataDir)
   const root = join(opts.dataDir, 'devnet')
+  mkdirSync(root, { recursive: true })
+  const deploymentFile = join(root, 'deployment.json')
+  let chain: DevnetChain | undefined
   const children: Array<{ name: string, child: ChildProcess }> = []
   let stopping = false
   let onExit: (v: { name: string, code: number | null }) => void = () => {}
@@ -71,9 +76,10 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     const dir = join(root, name)
     mkdirSync(dir, { recursive: true })
     const id = await loadIdentity(dir)
+    await chain!.fund(id.wallet.address, role === 'provider' ? parseEther('1000') : 0n)
     const [port, api] = [await freePort(), await freePort()]
     const cfgFile = join(dir, 'config.yaml')
-    writeFileSync(cfgFile, stringify({ role, chainId: DEVNET_CHAIN_ID, tokens: DEVNET_TOKENS, ...config }))
+    writeFileSync(cfgFile, stringify({ role, rpc: chain!.anvil.rpcUrl, deployment: deploymentFile, tokens: chain!.deployment.tokens, ...config }))
     const logFile = join(dir, 'node.log')
     const fd = openSync(logFile, 'a')
     const args = [DCN_BIN, 'node', '--role', role, '--config', cfgFile, '--data-dir', dir,
@@ -103,10 +109,13 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       await done
       clearTimeout(t)
     }))
+    await chain?.anvil.stop()
     rmSync(devnetFile(opts.dataDir), { force: true })
   }
 
   try {
+    chain = await startDevnetChain(deploymentFile)
+    await chain.fund((await loadIdentity(opts.dataDir)).wallet.address, parseEther('10000'))
     const nodes: DevnetNodeInfo[] = []
     for (let i = 0; i < opts.matchers; i++) {
       opts.signal?.throwIfAborted()
@@ -121,8 +130,18 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
         provider: { region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour } }
       }, bootstrap))
     }
-    await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal)
-    const info: DevnetFile = { chainId: DEVNET_CHAIN_ID, bootstrap, tokens: { ...DEVNET_TOKENS }, pid: process.pid, startedAt: new Date().toISOString(), nodes }
+    const tiers = new Map(nodes.filter(n => n.role === 'provider').map((n, i) => [n.name, PROVIDER_PROFILES[i % PROVIDER_PROFILES.length].tier]))
+    await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal, async (n) => {
+      // Registered providers get their profile's tier (the foundation is the tier authority on a devnet).
+      const tier = tiers.get(n.name)
+      if (tier !== undefined) await chain!.setTier(n.wallet as `0x${string}`, tier)
+      return tier
+    })
+    const d = chain.deployment
+    const info: DevnetFile = {
+      chainId: d.chainId, bootstrap, tokens: d.tokens, pid: process.pid, startedAt: new Date().toISOString(), nodes,
+      chain: { rpcUrl: chain.anvil.rpcUrl, chainId: d.chainId, deployment: d }
+    }
     const file = devnetFile(opts.dataDir)
     writeFileSync(file + '.tmp', JSON.stringify(info, null, 2) + '\n')
     renameSync(file + '.tmp', file)
@@ -133,8 +152,13 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   }
 }
 
-/** Every node answers /status with a peer, and every matcher has heard every provider's heartbeat. */
-async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs: number, exited: Promise<{ name: string }>, signal?: AbortSignal): Promise<void> {
+/**
+ * Every node answers /status with a peer, every matcher has heard every provider's heartbeat, and
+ * every provider bids with the tier `assignTier` gave it once it had registered.
+ */
+async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs: number, exited: Promise<{ name: string }>, signal: AbortSignal | undefined,
+  assignTier: (n: DevnetNodeInfo) => Promise<number | undefined>): Promise<void> {
+  const assigned = new Map<string, number | undefined>()
   let failed: string | undefined
   void exited.then(e => { failed = e.name })
   const until = Date.now() + timeoutMs
@@ -146,8 +170,12 @@ async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs:
     for (const n of nodes) {
       if (!pending.has(n.name)) continue
       try {
-        const s = await (await fetch(`${n.api}/status`, { signal: AbortSignal.timeout(1000) })).json() as { connectedPeers: number, matcher?: { knownProviders: number } }
-        const ok = (nodes.length === 1 || s.connectedPeers > 0) && (s.matcher === undefined || s.matcher.knownProviders >= providers)
+        const s = await (await fetch(`${n.api}/status`, { signal: AbortSignal.timeout(1000) })).json() as { connectedPeers: number, matcher?: { knownProviders: number }, provider?: { tier: number } }
+        // A node answers /status only after it has registered (and staked) on chain.
+        if (!assigned.has(n.name)) assigned.set(n.name, await assignTier(n))
+        const tier = assigned.get(n.name)
+        const ok = (nodes.length === 1 || s.connectedPeers > 0) && (s.matcher === undefined || s.matcher.knownProviders >= providers) &&
+          (tier === undefined || s.provider?.tier === tier)
         if (ok) pending.delete(n.name)
       } catch {}
     }

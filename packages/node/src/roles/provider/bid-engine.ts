@@ -20,7 +20,8 @@ interface Pending {
   order: Order
   bid?: Bid
   bidHash?: Hex
-  state: 'pricing' | 'bid' | 'won'
+  state: 'pricing' | 'bid' | 'won' | 'leased'
+  leaseId?: bigint
   timer?: NodeJS.Timeout
 }
 
@@ -37,13 +38,17 @@ export interface BidEngineOptions {
 
 export class BidEngine {
   readonly ledger: CapacityLedger
+  /** The tier bids carry: from the config, or the chain's registry when there is one. */
+  tier: number
   private readonly pending = new Map<Hex, Pending>()
+  private readonly leases = new Map<bigint, Hex>()
   private readonly now: () => number
   /** Aborted on stop: kills pricing scripts still running. */
   private readonly stopping = new AbortController()
 
   constructor (private readonly opts: BidEngineOptions) {
     this.ledger = new CapacityLedger(opts.config.capacity)
+    this.tier = opts.config.tier
     this.now = opts.now ?? Date.now
   }
 
@@ -60,8 +65,29 @@ export class BidEngine {
     this.pending.clear()
   }
 
-  status (): { reservations: number, available: Bid['available'], capacity: Bid['capacity'] } {
-    return { reservations: this.ledger.size, available: this.ledger.available(), capacity: this.ledger.capacity }
+  status (): { tier: number, reservations: number, leases: string[], available: Bid['available'], capacity: Bid['capacity'] } {
+    return { tier: this.tier, reservations: this.ledger.size, leases: [...this.leases.keys()].map(String), available: this.ledger.available(), capacity: this.ledger.capacity }
+  }
+
+  /** A lease was created on chain for an order this provider won: hold the capacity until it closes. */
+  onLeaseCreated (orderId: Hex, leaseId: bigint, endSeconds: number): void {
+    const entry = this.pending.get(orderId)
+    if (entry === undefined || entry.state === 'pricing') {
+      this.opts.log.warn('lease for an order not held here', { order: orderId, lease: leaseId })
+      return
+    }
+    entry.state = 'leased'
+    entry.leaseId = leaseId
+    this.leases.set(leaseId, orderId)
+    this.opts.log.info('leased', { order: orderId, lease: leaseId })
+    // The lease ends by itself at its end; LeaseClosed may come later (or earlier, on close).
+    this.expireAt(orderId, endSeconds * 1000, 'lease ended')
+  }
+
+  onLeaseClosed (leaseId: bigint): void {
+    const orderId = this.leases.get(leaseId)
+    if (orderId === undefined) return
+    this.release(orderId, 'lease closed')
   }
 
   async onOrder (order: Order): Promise<void> {
@@ -74,7 +100,7 @@ export class BidEngine {
     }
     if (this.pending.has(order.id)) return skip('already bid')
     const stage = failedStage(order, {
-      mode: 'provider', region: config.region, tier: config.tier, tokens: config.tokens, available: this.ledger.available()
+      mode: 'provider', region: config.region, tier: this.tier, tokens: config.tokens, available: this.ledger.available()
     })
     if (stage !== null) return skip(stage)
     if (order.bidDeadlineMs - this.now() < MIN_TIME_TO_DEADLINE_MS) return skip('deadline')
@@ -112,7 +138,7 @@ export class BidEngine {
       fizzId: '',
       pricePerSecond: priced.price,
       region: config.region,
-      tier: config.tier,
+      tier: this.tier,
       token: order.token,
       available,
       capacity: this.ledger.capacity,
@@ -164,6 +190,7 @@ export class BidEngine {
   private release (orderId: Hex, reason: string): void {
     const entry = this.pending.get(orderId)
     if (entry !== undefined) clearTimeout(entry.timer)
+    if (entry?.leaseId !== undefined) this.leases.delete(entry.leaseId)
     this.pending.delete(orderId)
     if (this.ledger.release(orderId)) this.opts.log.debug('released', { order: orderId, reason })
     this.syncGauge()

@@ -17,6 +17,8 @@ export interface HeartbeatOptions {
   role: Role
   config: ProviderConfig
   ledger: CapacityLedger
+  /** The current tier (it changes with the chain's registry). */
+  tier: () => number
   intervalMs: number
 }
 
@@ -77,7 +79,7 @@ export class Heartbeats {
       peerId: this.opts.peerId,
       role: this.opts.role,
       region: config.region,
-      tier: config.tier,
+      tier: this.opts.tier(),
       capacity: this.opts.ledger.capacity,
       available: this.opts.ledger.available(),
       tokens: config.tokens,

@@ -1,0 +1,41 @@
+/**
+ * The devnet's chain: anvil, the contracts, and money for everyone — ETH for gas and SPON for
+ * every node wallet (to stake) and the user's wallet (to pay).
+ */
+import { writeFileSync } from 'node:fs'
+import { parseEther, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { TokenAbi, deployContracts, faucet, settlementClients, setTier, write, type Deployment, type SettlementClients } from '@dcn/protocol'
+import { startAnvil, type Anvil } from '../chain/anvil.js'
+
+export interface DevnetChain {
+  anvil: Anvil
+  deployment: Deployment
+  foundation: SettlementClients
+  /** Gives a wallet ETH for gas and `spon` SPON. */
+  fund: (who: Address, spon: bigint) => Promise<void>
+  setTier: (who: Address, tier: number) => Promise<void>
+}
+
+export async function startDevnetChain (deploymentFile: string): Promise<DevnetChain> {
+  const anvil = await startAnvil()
+  try {
+    const foundation = settlementClients(anvil.rpcUrl, anvil.chainId, privateKeyToAccount(anvil.keys[0]))
+    const deployment = await deployContracts(foundation, { extraTokens: ['USDX'] })
+    writeFileSync(deploymentFile, JSON.stringify(deployment, null, 2) + '\n')
+    await faucet(foundation, deployment.spon, parseEther('1000000'))
+    return {
+      anvil,
+      deployment,
+      foundation,
+      fund: async (who, spon) => {
+        await foundation.public.request({ method: 'anvil_setBalance' as never, params: [who, `0x${parseEther('1000').toString(16)}` as Hex] as never })
+        if (spon > 0n) await write(foundation, 'funding', { address: deployment.spon, abi: TokenAbi, functionName: 'transfer', args: [who, spon] })
+      },
+      setTier: async (who, tier) => { await setTier(foundation, deployment, who, tier) }
+    }
+  } catch (err) {
+    await anvil.stop()
+    throw err
+  }
+}

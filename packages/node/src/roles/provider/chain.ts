@@ -1,0 +1,51 @@
+/**
+ * A provider on the settlement chain: registers (idempotent across restarts), stakes up to the
+ * minimum, bids with its on-chain tier, and follows LeaseCreated / LeaseClosed for its wallet so
+ * a won reservation becomes a lease and is released when the lease closes.
+ */
+import {
+  LeasesAbi, ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, tokenBalance,
+  type Deployment, type SettlementClients
+} from '@dcn/protocol'
+import { UserError } from '../../errors.js'
+import type { Logger } from '../../log.js'
+import type { BidEngine } from './bid-engine.js'
+
+export async function joinChain (c: SettlementClients, d: Deployment, peerId: string, region: string, engine: BidEngine, log: Logger): Promise<() => void> {
+  const me = c.account.address
+  if (await registerNode(c, d, 'provider', peerId, region)) log.info('registered on chain', { registry: d.registry })
+  const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
+  const staked = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'stakeOf', args: [me] })
+  if (staked < minStake) {
+    const spon = await tokenBalance(c, d.spon)
+    if (spon < minStake - staked) throw new UserError(`provider wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
+    log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
+  }
+  const refreshTier = async (): Promise<void> => {
+    engine.tier = await c.public.readContract({ address: d.registry, abi: ProviderRegistryAbi, functionName: 'tierOf', args: [me] })
+  }
+  await refreshTier()
+  const tierTimer = setInterval(() => { refreshTier().catch((err: Error) => { log.debug('tier refresh failed', { error: err.message }) }) }, 5_000)
+  tierTimer.unref()
+
+  const unwatchCreated = c.public.watchContractEvent({
+    address: d.leases,
+    abi: LeasesAbi,
+    eventName: 'LeaseCreated',
+    onLogs: (logs) => {
+      for (const l of logs) {
+        if (l.args.provider?.toLowerCase() !== me.toLowerCase()) continue
+        engine.onLeaseCreated(l.args.orderId!, l.args.leaseId!, Number(l.args.end!))
+      }
+    },
+    onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
+  })
+  const unwatchClosed = c.public.watchContractEvent({
+    address: d.leases,
+    abi: LeasesAbi,
+    eventName: 'LeaseClosed',
+    onLogs: (logs) => { for (const l of logs) engine.onLeaseClosed(l.args.leaseId!) },
+    onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
+  })
+  return () => { clearInterval(tierTimer); unwatchCreated(); unwatchClosed() }
+}
