@@ -14,8 +14,12 @@ export type Verdict =
   | { result: 'accept', msg: SignedMessage }
   | { result: 'reject' | 'ignore', reason: string }
 
-/** Decides whether a wallet may send a kind of message (on-chain registration, stake). */
-export type SenderPolicy = (signer: Address, kind: MessageKind) => boolean | Promise<boolean>
+/**
+ * Decides whether a wallet may send a kind of message (on-chain registration, stake).
+ * 'unknown' (the chain cannot be read) makes the message ignored rather than rejected, so honest
+ * peers are not scored down for our outage.
+ */
+export type SenderPolicy = (signer: Address, kind: MessageKind) => boolean | 'unknown' | Promise<boolean | 'unknown'>
 
 export interface ValidatorOptions {
   chainId: number
@@ -76,7 +80,9 @@ export class GossipValidator {
     if (prior !== null) return prior
 
     if (!await verifySignature(this.chainId, msg)) return { result: 'reject', reason: 'bad signature' }
-    if (!await this.senderPolicy(signerOf(msg.type, msg.body), msg.type)) return { result: 'reject', reason: 'sender not registered' }
+    const allowed = await this.senderPolicy(signerOf(msg.type, msg.body), msg.type)
+    if (allowed === 'unknown') return { result: 'ignore', reason: 'sender registration unknown' }
+    if (!allowed) return { result: 'reject', reason: 'sender not registered' }
 
     // Another message under the same key may have been accepted while this one was being
     // verified (gossipsub validates concurrently): check again, or both would be accepted.

@@ -173,6 +173,11 @@ test('semantic order checks', async () => {
   expect(await val.validate(TOPICS.orders, await signedOrder()), 'accept')
 })
 
+test('a sender policy that cannot tell (chain unreachable) makes the message ignored, not rejected', async () => {
+  const unknown: SenderPolicy = async () => 'unknown' as const
+  expect(await validator({ senderPolicy: unknown }).validate(TOPICS.orders, await signedOrder()), 'ignore', 'registration unknown')
+})
+
 test('senderPolicy decides registration', async () => {
   const calls: Array<[Address, MessageKind]> = []
   const deny: SenderPolicy = (signer, kind) => { calls.push([signer, kind]); return false }

@@ -8,13 +8,15 @@ import { ROLE_IDS, nodeRecord, type Address, type Deployment, type MessageKind, 
 import { StakingAbi } from '@dcn/protocol'
 import type { Logger } from '../log.js'
 
+/** Registration changes rarely: a yes is trusted for 30 s; a no only for 2 s, so a node that just registered is not turned away. */
 const TTL_MS = 30_000
+const NEGATIVE_TTL_MS = 2_000
 
 export function chainSenderPolicy (c: SettlementClients, d: Deployment, log: Logger): SenderPolicy {
   const cache = new Map<Address, { at: number, role: number, approved: boolean, staked: boolean }>()
   const lookup = async (who: Address): Promise<{ role: number, approved: boolean, staked: boolean }> => {
     const hit = cache.get(who)
-    if (hit !== undefined && Date.now() - hit.at < TTL_MS) return hit
+    if (hit !== undefined && Date.now() - hit.at < (hit.approved && hit.role !== 0 ? TTL_MS : NEGATIVE_TTL_MS)) return hit
     const [rec, staked] = await Promise.all([
       nodeRecord(c, d, who),
       c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'hasMinStake', args: [who] })
@@ -24,7 +26,7 @@ export function chainSenderPolicy (c: SettlementClients, d: Deployment, log: Log
     if (cache.size > 50_000) cache.delete(cache.keys().next().value as Address)
     return entry
   }
-  return async (signer: Address, kind: MessageKind): Promise<boolean> => {
+  return async (signer: Address, kind: MessageKind): Promise<boolean | 'unknown'> => {
     if (kind === 'order') return true
     try {
       const n = await lookup(signer)
@@ -35,9 +37,8 @@ export function chainSenderPolicy (c: SettlementClients, d: Deployment, log: Log
         default: return n.role !== 0
       }
     } catch (err) {
-      // The chain is unreachable: refuse (Ignore would be kinder, but a policy answers yes or no).
       log.warn('cannot check sender on chain', { signer, error: (err as Error).message })
-      return false
+      return 'unknown'
     }
   }
 }
