@@ -16,6 +16,8 @@ import type { NetworkInfo } from './network.js'
 
 /** How long to wait for gossipsub to graft us into each topic's mesh (one heartbeat and a bit). */
 const MESH_WAIT_MS = 1500
+/** With no subscriber seen this long after connecting, reconnect (a gossip stream open may have failed). */
+const REDIAL_AFTER_MS = 4000
 
 export interface LightClient {
   host: Host
@@ -54,8 +56,15 @@ export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<
     // gossip covers the rest, and a busy peer may prune us from a full mesh.
     const topics = [...new Set([...opts.publish, ...receiveTopics])]
     const until = Date.now() + timeoutMs
+    let redialAt = Date.now() + REDIAL_AFTER_MS
     for (let missing = topics.find(t => pubsub.getSubscribers(t).length === 0); missing !== undefined; missing = topics.find(t => pubsub.getSubscribers(t).length === 0)) {
       if (Date.now() > until) throw new UserError(`connected, but no peer listens on ${missing}: is a matcher or provider running?`, 1)
+      if (Date.now() > redialAt) {
+        // Gossipsub opens its stream once per connection and never retries: a fresh connection does.
+        redialAt = Date.now() + REDIAL_AFTER_MS
+        await Promise.allSettled(host.getConnections().map(async conn => await conn.close()))
+        await Promise.any(net.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(timeoutMs) }))).catch(() => {})
+      }
       await new Promise(resolve => setTimeout(resolve, 50))
     }
     const meshUntil = Date.now() + MESH_WAIT_MS

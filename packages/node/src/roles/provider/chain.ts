@@ -13,14 +13,13 @@ import type { BidEngine } from './bid-engine.js'
 
 export async function joinChain (c: SettlementClients, d: Deployment, peerId: string, region: string, engine: BidEngine, log: Logger): Promise<() => void> {
   const me = c.account.address
-  if (await registerNode(c, d, 'provider', peerId, region)) log.info('registered on chain', { registry: d.registry })
+  // Check the stake can be paid before writing anything, so a failed start leaves no half-registered provider.
   const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
   const staked = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'stakeOf', args: [me] })
-  if (staked < minStake) {
-    const spon = await tokenBalance(c, d.spon)
-    if (spon < minStake - staked) throw new UserError(`provider wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
-    log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
-  }
+  const spon = staked < minStake ? await tokenBalance(c, d.spon) : 0n
+  if (staked < minStake && spon < minStake - staked) throw new UserError(`provider wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
+  if (await registerNode(c, d, 'provider', peerId, region)) log.info('registered on chain', { registry: d.registry })
+  if (staked < minStake) log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
   const refreshTier = async (): Promise<void> => {
     engine.tier = await c.public.readContract({ address: d.registry, abi: ProviderRegistryAbi, functionName: 'tierOf', args: [me] })
   }
