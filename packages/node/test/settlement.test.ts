@@ -5,10 +5,10 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { keccak256, toHex, type Address } from 'viem'
+import { keccak256, parseEventLogs, toHex, type Address } from 'viem'
 import {
-  EscrowAbi, LeasesAbi, SettlementError, accrued, closeLease, createLease, escrowBalance, getLease, rateLease, setTier, solBid,
-  solMatch, solOrder, withdrawLease, write,
+  EscrowAbi, GAS_HEADROOM, LeasesAbi, SettlementError, accrued, closeLease, createLease, deposit, escrowBalance, getLease, rateLease, setTier, solBid,
+  solMatch, solOrder, waitForReceipt, withdrawEscrow, withdrawLease, write,
   type LeaseSigned, type SettlementClients
 } from '@dcn/protocol'
 import { FOUNDATION_FEE_BPS, TOKEN_FEE_BPS, TestChain, bps, type Actor } from './helpers/chain.js'
@@ -55,7 +55,7 @@ const leaseArgs = (s: LeaseSigned) => [solOrder(s.order), s.orderSig, solBid(s.b
 /** Sends without simulating, so the contract itself must refuse in a mined transaction. */
 async function sendUnsimulated (c: SettlementClients, functionName: 'createLease' | 'updateLease', args: readonly unknown[]): Promise<'success' | 'reverted'> {
   const hash = await c.wallet.writeContract({ address: chain.d.leases, abi: LeasesAbi, functionName, args, gas: 3_000_000n } as Parameters<SettlementClients['wallet']['writeContract']>[0])
-  return (await c.public.waitForTransactionReceipt({ hash })).status
+  return (await waitForReceipt(c, hash)).status
 }
 
 /**
@@ -282,12 +282,87 @@ test('fees in USDX: the user locks price·duration·1.02, each payment takes gro
   assert.is(refund, early.locked - g - bps(g, TOKEN_FEE_BPS))
 })
 
-test('gas: createLease', async () => {
-  const s = await chain.signedLease({ user: chain.users[0] })
-  const receipt = await write(chain.users[0].c, 'creating the lease', { address: chain.d.leases, abi: LeasesAbi, functionName: 'createLease', args: leaseArgs(s) })
-  console.log(`createLease gas used: ${receipt.gasUsed}`)
-  assert.ok(receipt.gasUsed < 400_000n, `createLease used ${receipt.gasUsed} gas`)
-  await closeLease(chain.users[0].c, chain.d, (await chain.reader.readContract({ address: chain.d.leases, abi: LeasesAbi, functionName: 'leaseCount' })))
+test('escrow: deposit and withdraw move tokens 1:1, locked funds stay in, a disabled token is refused, the foundation takes its fees', async () => {
+  const { d, foundation } = chain
+  const user = chain.users[2]
+  const amount = 5_000_000n
+  const b0 = await escrowBalance(user.c, d, d.spon)
+  await deposit(user.c, d, d.spon, amount)
+  const b1 = await escrowBalance(user.c, d, d.spon)
+  assert.equal([b1.wallet, b1.unlocked, b1.locked], [b0.wallet - amount, b0.unlocked + amount, b0.locked])
+  await rejects(async () => await withdrawEscrow(user.c, d, d.spon, 0n), 'Escrow: unlocked balance too small')
+  await rejects(async () => await withdrawEscrow(user.c, d, d.spon, b1.unlocked + 1n), 'Escrow: unlocked balance too small')
+  // What a lease locks cannot be withdrawn.
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, price: 1_000n, duration: 100 }))
+  await rejects(async () => await withdrawEscrow(user.c, d, d.spon, b1.unlocked - lease.locked + 1n), 'Escrow: unlocked balance too small')
+  await withdrawEscrow(user.c, d, d.spon, b1.unlocked - lease.locked)
+  const b2 = await escrowBalance(user.c, d, d.spon)
+  assert.equal([b2.wallet, b2.unlocked, b2.locked], [b1.wallet + b1.unlocked - lease.locked, 0n, b1.locked + lease.locked])
+  await closeLease(user.c, d, lease.leaseId)
+  await deposit(user.c, d, d.spon, b1.unlocked)
+
+  const enable = async (on: boolean): Promise<unknown> => await write(foundation.c, 'enabling the token', { address: d.escrow, abi: EscrowAbi, functionName: 'enableToken', args: [chain.usdx, on] })
+  await rejects(async () => await write(user.c, 'enabling the token', { address: d.escrow, abi: EscrowAbi, functionName: 'enableToken', args: [chain.usdx, false] }), 'Escrow: only the owner')
+  try {
+    await enable(false)
+    await rejects(async () => await deposit(user.c, d, chain.usdx, 1n), 'Escrow: token not accepted for payments')
+    await refused(await chain.signedLease({ user, token: chain.usdx }), 'Escrow: token not accepted for payments', user)
+  } finally {
+    await enable(true)
+  }
+
+  // The foundation withdraws the fees; escrow still holds exactly what it records.
+  const fee = await fees(d.spon)
+  assert.ok(fee > 0n)
+  await rejects(async () => await write(user.c, 'withdrawing fees', { address: d.escrow, abi: EscrowAbi, functionName: 'withdrawFees', args: [d.spon, user.address] }), 'Escrow: only the owner')
+  const f0 = await escrowBalance(foundation.c, d, d.spon)
+  await write(foundation.c, 'withdrawing fees', { address: d.escrow, abi: EscrowAbi, functionName: 'withdrawFees', args: [d.spon, foundation.address] })
+  assert.is(await fees(d.spon), 0n)
+  assert.is((await escrowBalance(foundation.c, d, d.spon)).wallet, f0.wallet + fee)
+  const snap = await chain.snapshot()
+  for (const [symbol] of chain.tokens) assert.is(snap.held[symbol], TestChain.recorded(snap, symbol), `${symbol}: held == Σ balances + locked + fees`)
+})
+
+test('gas: createLease in SPON and USDX, updateLease (from the receipts)', async () => {
+  const user = chain.users[0]
+  const gas: Record<string, bigint> = {}
+  const send = async (name: string, functionName: 'createLease' | 'updateLease', args: readonly unknown[]): Promise<bigint> => {
+    const receipt = await write(user.c, name, { address: chain.d.leases, abi: LeasesAbi, functionName, args })
+    gas[name] = receipt.gasUsed
+    return parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeaseCreated' })[0].args.leaseId
+  }
+  const spon = await send('createLease SPON', 'createLease', leaseArgs(await chain.signedLease({ user })))
+  const usdx = await send('createLease USDX', 'createLease', leaseArgs(await chain.signedLease({ user, token: chain.usdx })))
+  const updated = await send('updateLease', 'updateLease', [spon, ...leaseArgs(await chain.signedLease({ user }))])
+  console.log(`gas used: ${Object.entries(gas).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  for (const [name, used] of Object.entries(gas)) assert.ok(used < 450_000n, `${name} used ${used} gas`)
+  await closeLease(user.c, chain.d, usdx)
+  await closeLease(user.c, chain.d, updated)
+})
+
+test('a withdraw estimated in the second nothing accrued still goes through when mined after the end (gas headroom)', async () => {
+  const { d, provider } = chain
+  const user = chain.users[0]
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, token: chain.usdx, price: 1_000n, duration: 10 }))
+  const call = { address: d.leases, abi: LeasesAbi, functionName: 'withdraw', args: [lease.leaseId] } as const
+  // Estimated in the lease's own second: nothing has accrued, no funds would move.
+  const estimate = await provider.c.public.estimateContractGas({ ...call, account: provider.c.account, blockTag: 'latest' })
+  const sendWith = async (gas: bigint) => await waitForReceipt(provider.c, await provider.c.wallet.writeContract({ ...call, gas } as Parameters<SettlementClients['wallet']['writeContract']>[0]))
+  // Mined after the end it pays, takes fees and closes: the bare estimate runs out of gas …
+  await chain.setNextTimestamp(lease.end + 5n)
+  const bare = await sendWith(estimate)
+  assert.is(bare.status, 'reverted')
+  assert.is(bare.gasUsed, estimate, 'out of gas')
+  // … the estimate plus the headroom write() adds does not.
+  await chain.setNextTimestamp(lease.end + 6n)
+  const ok = await sendWith(estimate + GAS_HEADROOM)
+  assert.is(ok.status, 'success')
+  assert.ok(ok.gasUsed > estimate)
+  // And write() sends every call with that headroom over its estimate.
+  const other = await createLease(user.c, d, await chain.signedLease({ user, price: 1_000n, duration: 10 }))
+  const receipt = await write(user.c, 'closing', { address: d.leases, abi: LeasesAbi, functionName: 'closeLease', args: [other.leaseId] })
+  const tx = await chain.reader.getTransaction({ hash: receipt.transactionHash })
+  assert.ok(tx.gas >= receipt.gasUsed + GAS_HEADROOM, `gas limit ${tx.gas} for ${receipt.gasUsed} used`)
 })
 
 // --------------------------------------------------------------- refusals

@@ -77,6 +77,15 @@ export const res = (over: Partial<Resources> = {}): Resources => ({ cpu: 1000, m
 /** floor(x · bps / 10000), as the contracts round. */
 export const bps = (x: bigint, b: bigint): bigint => x * b / BPS
 
+/**
+ * settlementClients with a 10 ms polling interval instead of 250 ms: anvil's automine answers
+ * eth_sendRawTransaction a moment before the block is there, and waiting for a receipt polls.
+ */
+function testClients (anvil: Anvil, account: LocalAccount): SettlementClients {
+  const c = settlementClients(anvil.rpcUrl, anvil.chainId, account as Account)
+  return { ...c, public: createPublicClient({ chain: c.public.chain, transport: http(anvil.rpcUrl, { retryCount: 0, timeout: 15_000 }), pollingInterval: 10 }) }
+}
+
 export class TestChain {
   readonly foundation: Actor
   readonly provider: Actor
@@ -107,7 +116,7 @@ export class TestChain {
       const names = ['foundation', 'provider', 'matcher', 'outsider', 'weak-provider', ...Array.from({ length: users }, (_, i) => `user${i}`)]
       const actors = names.map((name, i): Actor => {
         const account = walletFromKey(anvil.keys[i])
-        return { name, address: lower(account.address), account, c: settlementClients(anvil.rpcUrl, anvil.chainId, account as Account), peerId: `12D3KooW-test-${name}` }
+        return { name, address: lower(account.address), account, c: testClients(anvil, account), peerId: `12D3KooW-test-${name}` }
       })
       const d = await deployContracts(actors[0].c, { extraTokens: ['USDX'], minStake: MIN_STAKE })
       const chain = new TestChain(anvil, d, actors, users)
@@ -255,7 +264,7 @@ export class TestChain {
     const read = async (address: Address, abi: typeof EscrowAbi | typeof TokenAbi | typeof LeasesAbi, functionName: string, args: readonly unknown[] = []): Promise<bigint> =>
       await reader.readContract({ address, abi, functionName, args } as Parameters<typeof reader.readContract>[0]) as bigint
     const actors = this.actors
-    const perToken = await Promise.all(this.tokens.map(async ([, token]) => await Promise.all([
+    const [perToken, leaseCount] = await Promise.all([Promise.all(this.tokens.map(async ([, token]) => await Promise.all([
       read(token, TokenAbi, 'balanceOf', [d.escrow]),
       read(d.escrow, EscrowAbi, 'fees', [token]),
       Promise.all(actors.map(async a => await Promise.all([
@@ -263,8 +272,7 @@ export class TestChain {
         read(d.escrow, EscrowAbi, 'lockedOf', [a.address, token]),
         read(token, TokenAbi, 'balanceOf', [a.address])
       ])))
-    ])))
-    const leaseCount = await read(d.leases, LeasesAbi, 'leaseCount')
+    ]))), read(d.leases, LeasesAbi, 'leaseCount')])
     const snap: Snapshot = { leaseCount, balances: {}, fees: {}, held: {} }
     this.tokens.forEach(([symbol], i) => {
       const [held, fees, rows] = perToken[i]
