@@ -3,7 +3,7 @@
  */
 import {
   BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, defineChain, http,
-  type Account, type Chain, type PublicClient, type Transport, type WalletClient
+  type Account, type Chain, type Hash, type PublicClient, type TransactionReceipt, type Transport, type WalletClient
 } from 'viem'
 
 export interface SettlementClients {
@@ -29,6 +29,17 @@ export function settlementClients (rpcUrl: string, chainId: number, account: Acc
     wallet: createWalletClient({ chain, transport, account }),
     account
   }
+}
+
+/**
+ * Waits for a transaction's receipt. Without replacement checks: while viem looks for a
+ * replacement (after a first miss) it drops the new-block notice, and a chain that mines only
+ * on demand (anvil's automine, the devnet) brings no further block, so a mined transaction was
+ * reported as timed out after 3 minutes (about one write in a thousand). Our wallets never
+ * replace their transactions.
+ */
+export async function waitForReceipt (c: SettlementClients, hash: Hash): Promise<TransactionReceipt> {
+  return await c.public.waitForTransactionReceipt({ hash, checkReplacement: false })
 }
 
 /** Checks that the RPC answers and serves the expected chain; throws a SettlementError otherwise. */

@@ -7,7 +7,7 @@ import {
   EscrowAbi, EscrowBytecode, LeasesAbi, LeasesBytecode, ProviderRegistryAbi, ProviderRegistryBytecode,
   StakingAbi, StakingBytecode, TokenAbi, TokenBytecode
 } from '../contracts/artifacts.js'
-import type { SettlementClients } from './clients.js'
+import { waitForReceipt, type SettlementClients } from './clients.js'
 
 export interface Deployment {
   chainId: number
@@ -35,14 +35,14 @@ export interface DeployOptions {
 
 async function deploy (c: SettlementClients, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]): Promise<Address> {
   const hash = await c.wallet.deployContract({ abi, bytecode, args } as Parameters<typeof c.wallet.deployContract>[0])
-  const receipt = await c.public.waitForTransactionReceipt({ hash })
+  const receipt = await waitForReceipt(c, hash)
   if (receipt.status !== 'success' || receipt.contractAddress == null) throw new Error(`deployment reverted (${hash})`)
   return receipt.contractAddress
 }
 
 async function send (c: SettlementClients, request: Parameters<SettlementClients['wallet']['writeContract']>[0]): Promise<void> {
   const hash = await c.wallet.writeContract(request)
-  const receipt = await c.public.waitForTransactionReceipt({ hash })
+  const receipt = await waitForReceipt(c, hash)
   if (receipt.status !== 'success') throw new Error(`transaction reverted (${hash})`)
 }
 

@@ -6,17 +6,26 @@
 import { parseEventLogs, type Address, type Hex } from 'viem'
 import { EscrowAbi, LeasesAbi, ProviderRegistryAbi, StakingAbi, TokenAbi } from '../contracts/artifacts.js'
 import { MODES, type Bid, type Match, type Order, type Resources } from '../types.js'
-import { settlementError, type SettlementClients } from './clients.js'
+import { settlementError, waitForReceipt, type SettlementClients } from './clients.js'
 import type { Deployment } from './deploy.js'
 
 export const ROLE_IDS = { provider: 1, gateway: 2, fizz: 3, matcher: 4, slark: 5 } as const
+
+/**
+ * Gas added to every estimate. A lease's payment depends on block.timestamp: estimated in the
+ * second of its last settlement nothing has accrued (withdraw or close moves no funds, ~27k or
+ * ~55k gas), but mined a second later it pays, charges fees and may close (up to ~66k more
+ * measured), so an exact estimate ran out of gas and the transaction reverted.
+ */
+export const GAS_HEADROOM = 150_000n
 
 /** Simulates, sends and waits for a contract call; returns the receipt's logs. */
 export async function write (c: SettlementClients, action: string, call: { address: Address, abi: readonly unknown[], functionName: string, args?: readonly unknown[] }) {
   try {
     const { request } = await c.public.simulateContract({ ...call, account: c.account } as Parameters<SettlementClients['public']['simulateContract']>[0])
-    const hash = await c.wallet.writeContract(request as Parameters<SettlementClients['wallet']['writeContract']>[0])
-    const receipt = await c.public.waitForTransactionReceipt({ hash })
+    const gas = await c.public.estimateContractGas({ ...call, account: c.account } as Parameters<SettlementClients['public']['estimateContractGas']>[0]) + GAS_HEADROOM
+    const hash = await c.wallet.writeContract({ ...request, gas } as Parameters<SettlementClients['wallet']['writeContract']>[0])
+    const receipt = await waitForReceipt(c, hash)
     if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`)
     return receipt
   } catch (err) {
