@@ -421,7 +421,7 @@ test('refuses a provider whose on-chain tier is above the order\'s minTrustTier'
   try {
     await setTier(foundation.c, d, provider.address, 6)
     // The bid's self-declared tier does not matter; the registry's does.
-    await refused(await chain.signedLease({ order: { minTrustTier: 5 }, bid: { tier: 5 } }), 'Leases: provider\'s tier is below the order\'s')
+    await refused(await chain.signedLease({ order: { minTrustTier: 5 }, bid: { tier: 5 } }), 'Leases: provider\'s tier is less trusted than the order accepts')
     await setTier(foundation.c, d, provider.address, 5)
     const lease = await createLease(chain.users[0].c, d, await chain.signedLease({ order: { minTrustTier: 5 } }))
     await closeLease(chain.users[0].c, d, lease.leaseId)

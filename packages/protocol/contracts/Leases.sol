@@ -136,7 +136,7 @@ contract Leases {
         ProviderRegistry.Role role = registry.roleOf(b.bidder);
         require((role == ProviderRegistry.Role.Provider || role == ProviderRegistry.Role.Gateway) && registry.isApproved(b.bidder), "Leases: bidder not a registered provider");
         require(staking.hasMinStake(b.bidder), "Leases: provider below the minimum stake");
-        require(registry.tierOf(b.bidder) <= o.minTrustTier, "Leases: provider's tier is below the order's");
+        require(registry.tierOf(b.bidder) <= o.minTrustTier, "Leases: provider's tier is less trusted than the order accepts");
 
         orderUsed[o.id] = true;
         uint256 base = b.pricePerSecond * o.duration;

@@ -5,8 +5,8 @@ import "./IERC20.sol";
 
 /// @title Staking — SPON staked by nodes and delegated to them.
 /// @notice Withdrawing more than `vestingThreshold` at once vests over `vestingPeriod`; smaller
-/// amounts return at once. The slasher (era settlement; the owner until then) takes stake from
-/// a node's own stake, then from its delegations pro rata.
+/// amounts return at once. The slasher (era settlement; the owner until then) takes slashed
+/// amounts from a node's own stake; delegations are not slashed.
 contract Staking {
     struct Unbonding { uint256 amount; uint64 releaseAt; }
 

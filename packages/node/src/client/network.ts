@@ -66,6 +66,6 @@ export function resolveNetwork (dataDir: string, flags: NetworkFlags, need: { go
     chainId: chain?.chainId ?? file.chainId ?? DEVNET_CHAIN_ID,
     bootstrap,
     tokens: { ...DEVNET_TOKENS, ...(file.tokens ?? {}), ...(chain?.deployment.tokens ?? {}) },
-    chain
+    ...(chain === undefined ? {} : { chain })
   }
 }
