@@ -9,7 +9,7 @@
  *   token.balanceOf(escrow) == Σ actors (escrow.balanceOf + escrow.lockedOf) + escrow.fees.
  * Per lease: paid to the provider ≤ locked, and once closed paid + refund + fees == locked.
  *
- * Seeded: DCN_SEED=<n> replays a run; DCN_STEPS=<n> changes its length (default 1500); DCN_PROGRESS=1
+ * Seeded: DCN_SEED=<n> replays a run; DCN_STEPS=<n> changes its length (default 2000); DCN_PROGRESS=1
  * prints the time every 100 steps. A failure prints the seed, the step and the steps before it.
  */
 import { test } from 'uvu'
@@ -18,7 +18,7 @@ import { maxUint256, parseEventLogs, type Address, type Hex, type TransactionRec
 import { EscrowAbi, LeasesAbi, SettlementError, TokenAbi, settlementError, solBid, solMatch, solOrder, waitForReceipt, write, type LeaseSigned } from '@dcn/protocol'
 import { FOUNDATION_FEE_BPS, TOKEN_FEE_BPS, TestChain, bps, type Actor, type LeaseOptions, type Snapshot } from './helpers/chain.js'
 
-const STEPS = Number(process.env.DCN_STEPS ?? 1500)
+const STEPS = Number(process.env.DCN_STEPS ?? 2000)
 const SEED = process.env.DCN_SEED !== undefined ? Number(process.env.DCN_SEED) >>> 0 : (Date.now() ^ (process.pid << 12)) >>> 0
 /** Share of calls sent without simulation, so the contract itself must revert them in a mined transaction. */
 const RAW_SHARE = 0.3
