@@ -3,7 +3,7 @@
  * pay the order's maximum before anything is published, so a failure leaves nothing half-done.
  * (Manifest delivery and the running workload come with the Docker runtime.)
  */
-import { TOPICS, createLease, escrowBalance, formatAmount, getLease, toJson, type LeaseCreated } from '@dcn/protocol'
+import { TOPICS, createLease, escrowBalance, formatAmount, getLease, leaseLock, toJson, type LeaseCreated } from '@dcn/protocol'
 import { connect } from '../client/light-client.js'
 import { quote, type QuoteResult } from '../client/quote.js'
 import { UserError } from '../errors.js'
@@ -32,8 +32,7 @@ export async function deployManifest (values: DeployValues, file: string, updati
   const windowMs = bidWindow(values.window)
   const sym = tokenSymbol(spec.token, net.tokens)
 
-  const most = spec.maxPricePerSecond * BigInt(spec.duration)
-  const needed = spec.token === d.spon ? most : most + most * 200n / 10_000n
+  const needed = leaseLock(d, spec.token, spec.maxPricePerSecond, spec.duration)
   const balance = await escrowBalance(c, d, spec.token)
   // An update frees the old lease's unused funds in the same transaction.
   const old = updating === undefined ? undefined : await getLease(c, d, updating)

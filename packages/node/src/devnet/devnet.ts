@@ -122,15 +122,16 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       nodes.push(await launch(`matcher-${i + 1}`, 'matcher', {}, nodes.flatMap(n => n.addrs)))
     }
     const bootstrap = nodes.flatMap(n => n.addrs)
+    const tiers = new Map<string, number>()
     for (let i = 0; i < opts.providers; i++) {
       opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
+      tiers.set(`provider-${i + 1}`, p.tier)
       nodes.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
         provider: { region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour } }
       }, bootstrap))
     }
-    const tiers = new Map(nodes.filter(n => n.role === 'provider').map((n, i) => [n.name, PROVIDER_PROFILES[i % PROVIDER_PROFILES.length].tier]))
     await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal, async (n) => {
       // Registered providers get their profile's tier (the foundation is the tier authority on a devnet).
       const tier = tiers.get(n.name)

@@ -150,6 +150,15 @@ export function solMatch (m: Match) {
   return { ...m, createdMs: BigInt(m.createdMs), expiry: BigInt(m.expiry) }
 }
 
+/** Fee rates of Leases.sol, in basis points. */
+export const LEASE_FEES_BPS = { foundation: 2_000n, token: 200n } as const
+
+/** What a lease locks from its owner's escrow: price × duration, plus the token fee on tokens other than SPON. */
+export function leaseLock (d: Deployment, token: Address, pricePerSecond: bigint, duration: number): bigint {
+  const base = pricePerSecond * BigInt(duration)
+  return token.toLowerCase() === d.spon.toLowerCase() ? base : base + base * LEASE_FEES_BPS.token / 10_000n
+}
+
 export interface LeaseSigned { order: Order, orderSig: Hex, bid: Bid, bidSig: Hex, match: Match, matchSig: Hex }
 
 export interface LeaseCreated { leaseId: bigint, locked: bigint, start: bigint, end: bigint, block: bigint }

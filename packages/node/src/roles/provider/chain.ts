@@ -4,7 +4,7 @@
  * a won reservation becomes a lease and is released when the lease closes.
  */
 import {
-  LeasesAbi, ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, tokenBalance,
+  LeasesAbi, ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance,
   type Deployment, type SettlementClients
 } from '@dcn/protocol'
 import { UserError } from '../../errors.js'
@@ -15,7 +15,7 @@ export async function joinChain (c: SettlementClients, d: Deployment, peerId: st
   const me = c.account.address
   // Check the stake can be paid before writing anything, so a failed start leaves no half-registered provider.
   const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
-  const staked = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'stakeOf', args: [me] })
+  const staked = await stakeOf(c, d, me)
   const spon = staked < minStake ? await tokenBalance(c, d.spon) : 0n
   if (staked < minStake && spon < minStake - staked) throw new UserError(`provider wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
   if (await registerNode(c, d, 'provider', peerId, region)) log.info('registered on chain', { registry: d.registry })

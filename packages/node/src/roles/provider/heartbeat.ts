@@ -36,15 +36,15 @@ export class Heartbeats {
    * that, every interval.
    */
   start (firstAfterMs = 500): void {
-    let retry = 1000
+    let retryMs = 1000
     let heard = false
     const tick = (): void => {
       clearTimeout(this.timer)
       this.send().then(
         recipients => {
           heard = recipients > 0
-          retry = heard ? 1000 : Math.min(retry * 2, this.opts.intervalMs)
-          this.schedule(heard ? this.opts.intervalMs : Math.min(retry / 2, this.opts.intervalMs), tick)
+          this.schedule(heard ? this.opts.intervalMs : Math.min(retryMs, this.opts.intervalMs), tick)
+          retryMs = heard ? 1000 : Math.min(retryMs * 2, this.opts.intervalMs)
         },
         (err: Error) => {
           this.opts.log.debug('heartbeat not sent', { error: err.message })
