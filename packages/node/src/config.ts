@@ -13,11 +13,15 @@
  *   tokens: [SPON]
  *   pricing: { strategy: scale, perHour: { cpu: 0.1, memory: 0.02, storage: 0.001, gpu: 1 } }
  *   # or: pricing: { strategy: script, script: ./price.sh, timeout: 5s }
+ *   manifestTimeout: 5m                      # close a lease whose manifest never comes
+ *   ingress: { bind: 0.0.0.0, host: provider.example.org }   # published ports
+ *   pidsLimit: 1024
  * matcher: { grace: 150ms }
  * ```
  */
 import { readFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, networkInterfaces, totalmem } from 'node:os'
+import { isIP } from 'node:net'
 import { resolve, dirname } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -42,6 +46,12 @@ export interface ProviderConfig {
   matchTimeoutMs: number
   /** Hold a won reservation this long for the user to create the lease. */
   leaseWindowMs: number
+  /** Close a lease whose manifest has not arrived this long after the provider learnt of it. */
+  manifestTimeoutMs: number
+  /** Where published ports bind, and the host name users are given for them. */
+  ingress: { bind: string, host: string }
+  /** Processes per container. */
+  pidsLimit: number
 }
 
 export interface MatcherConfig {
@@ -134,7 +144,11 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   const chain = chainConfig(f, flags, file, base)
   if (chain !== undefined && file.chainId !== undefined && file.chainId !== chain.chainId) f.fail('chainId', `${String(file.chainId)} differs from the deployment's chain id ${chain.chainId}`)
   const p = f.map('provider', file.provider)
-  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow'])
+  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit'])
+  const ing = f.map('provider.ingress', p.ingress)
+  f.only('provider.ingress', ing, ['bind', 'host'])
+  const bind = f.str('provider.ingress.bind', ing.bind, '0.0.0.0')
+  if (isIP(bind) === 0) f.fail('provider.ingress.bind', `expected an IP address, got "${bind}"`)
   const m = f.map('matcher', file.matcher)
   f.only('matcher', m, ['grace'])
 
@@ -158,10 +172,22 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       tokens: (f.strings('provider.tokens', p.tokens) ?? ['SPON']).map((t, i) => token(f, `provider.tokens[${i}]`, t, tokens)),
       pricing: pricing(f, f.map('provider.pricing', p.pricing), base),
       matchTimeoutMs: f.millis('provider.matchTimeout', p.matchTimeout, 15_000),
-      leaseWindowMs: f.millis('provider.leaseWindow', p.leaseWindow, 120_000)
+      leaseWindowMs: f.millis('provider.leaseWindow', p.leaseWindow, 120_000),
+      manifestTimeoutMs: f.millis('provider.manifestTimeout', p.manifestTimeout, 300_000),
+      ingress: { bind, host: f.str('provider.ingress.host', ing.host, '') || defaultHost(bind) },
+      pidsLimit: p.pidsLimit === undefined ? 1024 : f.int('provider.pidsLimit', p.pidsLimit, 16, 1_000_000)
     },
     matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) }
   }
+}
+
+/** The address users reach published ports on: the bind address, or this machine's first external IPv4. */
+function defaultHost (bind: string): string {
+  if (bind !== '0.0.0.0' && bind !== '::') return bind
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return '127.0.0.1'
 }
 
 function chainConfig (f: Fields, flags: Flags, file: Record<string, unknown>, base: string): ChainConfig | undefined {

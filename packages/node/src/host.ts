@@ -80,6 +80,9 @@ export async function createHost (opts: HostOptions): Promise<Host> {
       dht: kadDHT({
         protocol: PROTOCOLS.kad,
         clientMode: opts.client === true,
+        // A light client's lookups go to the bootstrap peer it has just connected; without this
+        // its first lookup waits out a self-query that finds nothing (about 6 s).
+        allowQueryWithZeroPeers: opts.client === true,
         // Keep private and loopback addresses: devnets and LANs are first-class.
         peerInfoMapper: passthroughMapper
       }),

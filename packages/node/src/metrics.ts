@@ -18,6 +18,11 @@ export class NodeMetrics {
   readonly publishedToNoPeers: Counter<'type'>
   readonly orderDelay: Histogram
   readonly gossipRepairs: Counter
+  readonly leasesRunning: Gauge
+  readonly deploys: Counter<'result'>
+  readonly deploySeconds: Histogram
+  readonly containerEvents: Counter<'kind'>
+  readonly accessRequests: Counter<'op' | 'result'>
 
   constructor (readonly registry: Registry = new Registry()) {
     const r = [registry]
@@ -32,6 +37,11 @@ export class NodeMetrics {
     this.heartbeatsSent = new Counter({ name: 'dcn_heartbeats_sent_total', help: 'Heartbeats published', registers: r })
     this.publishedToNoPeers = new Counter({ name: 'dcn_published_to_no_peers_total', help: 'Messages published while no connected peer was subscribed to their topic', labelNames: ['type'], registers: r })
     this.gossipRepairs = new Counter({ name: 'dcn_gossip_link_repairs_total', help: 'Connections closed because gossipsub never exchanged subscriptions on them', registers: r })
+    this.leasesRunning = new Gauge({ name: 'dcn_leases_running', help: 'Leases with a workload on this provider', registers: r })
+    this.deploys = new Counter({ name: 'dcn_deploys_total', help: 'Manifest deliveries, by result', labelNames: ['result'], registers: r })
+    this.deploySeconds = new Histogram({ name: 'dcn_deploy_seconds', help: 'Manifest received → every replica running', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: r })
+    this.containerEvents = new Counter({ name: 'dcn_container_events_total', help: 'Container events of leases (die, oom, restart, …)', labelNames: ['kind'], registers: r })
+    this.accessRequests = new Counter({ name: 'dcn_lease_requests_total', help: 'Lease access requests, by operation and result', labelNames: ['op', 'result'], registers: r })
     this.orderDelay = new Histogram({ name: 'dcn_order_delivery_seconds', help: 'Time from an order\'s creation to its arrival here', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: r })
   }
 }

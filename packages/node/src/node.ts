@@ -18,6 +18,8 @@ import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
 import { joinChain } from './roles/provider/chain.js'
+import { prepareLeasing } from './roles/provider/leasing.js'
+import type { Workloads } from './roles/provider/workloads.js'
 import { connectChain } from './chain/deployment.js'
 import { chainSenderPolicy } from './chain/sender-policy.js'
 import { chainView } from './chain/chain-view.js'
@@ -31,6 +33,7 @@ export interface DcnNode {
   identity: Identity
   api?: ApiServer
   bidEngine?: BidEngine
+  workloads?: Workloads
   matcher?: Matcher
   status: () => NodeStatus
   stop: () => Promise<void>
@@ -48,6 +51,7 @@ export interface NodeStatus {
   topics: string[]
   uptimeSeconds: number
   provider?: ReturnType<BidEngine['status']>
+  leases?: ReturnType<Workloads['list']>
   matcher?: ReturnType<Matcher['status']>
 }
 
@@ -98,7 +102,14 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       engine.start()
       node.bidEngine = engine
       stoppers.push(() => { engine.stop() })
-      if (settlement !== undefined) stoppers.push(await joinChain(settlement.c, settlement.d, identity.peerId, config.provider.region, engine, log))
+      if (settlement !== undefined) {
+        // Leases need a chain; a gossip-only provider (market tests, simulations) bids without a runtime.
+        const leasing = await prepareLeasing({ host, engine, config, ...settlement, metrics, log })
+        stoppers.push(leasing.stop)
+        stoppers.push(await joinChain(settlement.c, settlement.d, identity.peerId, config.provider.region, engine, log, leasing.workloads))
+        await leasing.start()
+        node.workloads = leasing.workloads
+      }
       const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, ledger: engine.ledger, tier: () => engine.tier, intervalMs: config.heartbeatMs })
       beats.start()
       stoppers.push(() => { beats.stop() })
@@ -141,6 +152,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       topics: pubsub.getTopics(),
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       provider: node.bidEngine?.status(),
+      leases: node.workloads?.list(),
       matcher: node.matcher?.status()
     }
   }

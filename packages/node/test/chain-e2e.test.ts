@@ -21,6 +21,7 @@ import {
 } from '@dcn/protocol'
 import { createHost, type Host } from '../src/host.js'
 import { loadIdentity } from '../src/identity.js'
+import { testDocker } from './helpers/docker.js'
 import { DCN, counter, manifest, readJson, runDcn, waitFor } from './helpers/cluster.js'
 import type { DevnetFile, DevnetNodeInfo } from '../src/client/network.js'
 import type { NodeStatus } from '../src/node.js'
@@ -119,6 +120,7 @@ async function connectRogue (host: Host): Promise<void> {
 }
 
 test.before(async () => {
+  await testDocker()
   devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   devnet.stdout?.on('data', d => { out += String(d) })
   devnet.stderr?.on('data', d => { out += String(d) })

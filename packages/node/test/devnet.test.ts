@@ -8,6 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testDocker } from './helpers/docker.js'
 import { DCN, manifest, readJson, runDcn, waitFor } from './helpers/cluster.js'
 import type { DevnetFile } from '../src/client/network.js'
 
@@ -24,6 +25,7 @@ function processesUsing (path: string): string[] {
 }
 
 test.before(async () => {
+  await testDocker()
   devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   devnet.stdout?.on('data', d => { out += String(d) })
   devnet.stderr?.on('data', d => { out += String(d) })

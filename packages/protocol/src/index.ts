@@ -8,6 +8,7 @@
  * - `GossipValidator`: the per-topic validation pipeline (accept / reject / ignore with a reason).
  * - `selectWinner` / `scoreBid` / `explain`: the deterministic match score and no-match reasons.
  * - `parseManifest`: the YAML manifest → OrderSpec, errors with field and line.
+ * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases); every failure is a one-line SettlementError.
@@ -23,5 +24,6 @@ export { SECP256K1_BACKEND, recoverDigestSigner, walletFromKey } from './secp256
 export * from './validate.js'
 export * from './score.js'
 export * from './manifest.js'
+export * from './access.js'
 export * from './pricing.js'
 export * from './settlement/index.js'

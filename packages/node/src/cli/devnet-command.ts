@@ -5,8 +5,10 @@ import { devnetFile } from '../client/network.js'
 import { logger } from '../log.js'
 import { UserError } from '../errors.js'
 import { common, parse } from './args.js'
+import { connectDocker } from '../runtime/docker.js'
+import { ensureDemoImage, runDemo } from '../devnet/demo.js'
 
-export const DEVNET_USAGE = 'dcn devnet [--providers N] [--matchers N] [--data-dir DIR]'
+export const DEVNET_USAGE = 'dcn devnet [--providers N] [--matchers N] [--demo] [--data-dir DIR]'
 
 function count (flag: string, v: string, min: number, max: number): number {
   const n = Number(v)
@@ -19,7 +21,8 @@ export async function devnetCommand (args: string[]): Promise<number> {
     ...common,
     providers: { type: 'string', default: '5' },
     matchers: { type: 'string', default: '1' },
-    heartbeat: { type: 'string', default: '10s' }
+    heartbeat: { type: 'string', default: '10s' },
+    demo: { type: 'boolean', default: false }
   }, DEVNET_USAGE)
   if (values.help === true) { console.log(DEVNET_USAGE); return 0 }
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (usage: ${DEVNET_USAGE})`)
@@ -36,6 +39,7 @@ export async function devnetCommand (args: string[]): Promise<number> {
   process.once('SIGTERM', onSignal('SIGTERM'))
   let devnet
   try {
+    if (values.demo === true) await ensureDemoImage(await connectDocker(), log)
     devnet = await startDevnet({ dataDir, providers, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
   } catch (err) {
     if (signalled !== undefined) {
@@ -50,8 +54,21 @@ export async function devnetCommand (args: string[]): Promise<number> {
   } else {
     console.log(`devnet up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${info.nodes.length} nodes; network file ${devnetFile(dataDir)}`)
     for (const n of info.nodes) console.log(`  ${n.name.padEnd(12)} ${n.api}/status  ${n.addrs[0]}`)
-    console.log(`\ntry: dcn quote examples/web.yaml${values['data-dir'] === undefined ? '' : ` --data-dir ${dataDir}`}   (Ctrl-C stops the devnet)`)
   }
+  const dd = values['data-dir'] === undefined ? '' : ` --data-dir ${dataDir}`
+  if (values.demo === true) {
+    try {
+      const demo = await runDemo(info, dataDir)
+      if (values.json !== true) {
+        console.log(`\ndemo: lease ${demo.leaseId} deployed in ${(demo.ms / 1000).toFixed(1)} s and answering at ${demo.url}`)
+        console.log(`  dcn lease status ${demo.leaseId}${dd}   ·   dcn lease logs ${demo.leaseId} --follow${dd}   ·   dcn lease shell ${demo.leaseId}${dd}`)
+      }
+    } catch (err) {
+      await devnet.stop()
+      throw err
+    }
+  }
+  if (values.json !== true) console.log(`\ntry: dcn deploy examples/web.yaml${dd}   (Ctrl-C stops the devnet)`)
   const reason = await new Promise<string>(resolve => {
     if (signalled !== undefined) resolve(signalled)
     stopSignal.signal.addEventListener('abort', () => { resolve(signalled ?? 'signal') })

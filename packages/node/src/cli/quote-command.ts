@@ -1,6 +1,6 @@
 /** `dcn quote MANIFEST [--json]`: publish an order, show every bid and the winner or why none. */
 import { readFileSync } from 'node:fs'
-import { ManifestError, TOPICS, parseManifest, parseMillis, toJson } from '@dcn/protocol'
+import { ManifestError, TOPICS, parseManifest, parseMillis, toJson, type OrderSpec } from '@dcn/protocol'
 import { loadIdentity, resolveDataDir } from '../identity.js'
 import { resolveNetwork, type NetworkInfo } from '../client/network.js'
 import { connect } from '../client/light-client.js'
@@ -26,7 +26,7 @@ export async function quoteCommand (args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UserError(`expected one manifest file (usage: ${QUOTE_USAGE})`)
   const dataDir = resolveDataDir(values['data-dir'])
   const net = resolveNetwork(dataDir, values)
-  const spec = readManifest(positionals[0], net)
+  const { spec } = readManifest(positionals[0], net)
   const windowMs = bidWindow(values.window)
   const { wallet } = await loadIdentity(dataDir)
   const refBlock = net.chain === undefined ? 0 : await latestBlock(net.chain, wallet)
@@ -59,7 +59,7 @@ export async function latestBlock (chain: ChainConfig, wallet: LocalAccount): Pr
   return Number(await c.public.getBlockNumber())
 }
 
-export function readManifest (file: string, net: NetworkInfo): ReturnType<typeof parseManifest>['order'] {
+export function readManifest (file: string, net: NetworkInfo): { text: string, spec: OrderSpec } {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -67,7 +67,7 @@ export function readManifest (file: string, net: NetworkInfo): ReturnType<typeof
     throw new UserError(`cannot read manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
   try {
-    return parseManifest(text, { tokens: net.tokens }).order
+    return { text, spec: parseManifest(text, { tokens: net.tokens }).order }
   } catch (err) {
     if (err instanceof ManifestError) throw new UserError(`${file}: ${err.message}`)
     throw err

@@ -2,7 +2,8 @@
  * A whole network on this machine: an embedded anvil chain with the contracts deployed, then
  * matchers (the bootstrap peers) and providers, each a real `dcn node` process on 127.0.0.1
  * with its own data dir, config and log under `<data-dir>/devnet/<name>/`, its wallet funded,
- * registering and staking itself. The user's wallet (`<data-dir>/keys`) gets ETH and SPON.
+ * registering and staking itself, running workloads on the local Docker engine (ports on
+ * 127.0.0.1). The user's wallet (`<data-dir>/keys`) gets ETH and SPON.
  * Writes `<data-dir>/devnet.json` once every node is up, so client commands need no flags.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -18,6 +19,8 @@ import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { PROVIDER_PROFILES } from './profiles.js'
 import { startDevnetChain, type DevnetChain } from './chain.js'
+import { connectDocker } from '../runtime/docker.js'
+import { removeProviderObjects } from '../runtime/docker-runtime.js'
 
 const DCN_BIN = fileURLToPath(new URL('../bin/dcn.js', import.meta.url))
 
@@ -28,6 +31,8 @@ export interface DevnetOptions {
   log: Logger
   /** Heartbeat interval of the providers. */
   heartbeat?: string
+  /** Providers close a lease whose manifest has not come in this long (default 5m). */
+  manifestTimeout?: string
   readyTimeoutMs?: number
   /** Aborting during start-up stops every node started so far. */
   signal?: AbortSignal
@@ -63,11 +68,14 @@ function checkNotRunning (dataDir: string): void {
 
 export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   checkNotRunning(opts.dataDir)
+  // Providers run workloads on the local Docker engine: say so now, not in a provider's log.
+  const docker = await connectDocker()
   const root = join(opts.dataDir, 'devnet')
   mkdirSync(root, { recursive: true })
   const deploymentFile = join(root, 'deployment.json')
   let chain: DevnetChain | undefined
   const children: Array<{ name: string, child: ChildProcess }> = []
+  const providerNodes: DevnetNodeInfo[] = []
   let stopping = false
   let onExit: (v: { name: string, code: number | null }) => void = () => {}
   const exited = new Promise<{ name: string, code: number | null }>(resolve => { onExit = resolve })
@@ -110,6 +118,8 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       clearTimeout(t)
     }))
     await chain?.anvil.stop()
+    // The leases died with the chain: so do their containers.
+    for (const n of providerNodes) await removeProviderObjects(docker, n.wallet).catch(() => 0)
     rmSync(devnetFile(opts.dataDir), { force: true })
   }
 
@@ -127,10 +137,16 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
       tiers.set(`provider-${i + 1}`, p.tier)
-      nodes.push(await launch(`provider-${i + 1}`, 'provider', {
+      providerNodes.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
-        provider: { region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour } }
+        provider: {
+          region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
+          // Workloads are reachable from this machine only.
+          ingress: { bind: '127.0.0.1', host: '127.0.0.1' },
+          manifestTimeout: opts.manifestTimeout ?? '5m'
+        }
       }, bootstrap))
+      nodes.push(providerNodes[i])
     }
     await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal, async (n) => {
       // Registered providers get their profile's tier (the foundation is the tier authority on a devnet).

@@ -4,7 +4,7 @@
  * but never learn each other's subscriptions, and messages stop flowing between them. Every
  * dcn node subscribes to at least one topic, so a gossipsub peer that has told us of none after
  * `graceMs` has a broken link: close the connection, and the bootstrap redial or discovery
- * connects again with fresh streams.
+ * connects again with fresh streams. Connections carrying a dcn stream (lease access) are left alone.
  */
 import { TOPICS } from '@dcn/protocol'
 import type { Host } from '../host.js'
@@ -22,6 +22,8 @@ export function startStreamWatchdog (host: Host, log: Logger, metrics: NodeMetri
     for (const conn of host.getConnections()) {
       const peer = conn.remotePeer.toString()
       if (subscribed.has(peer) || conn.status !== 'open' || now - conn.timeline.open < graceMs || conn.limits !== undefined) continue
+      // A user following logs or in a shell needs no gossip.
+      if (conn.streams.some(s => s.protocol?.startsWith('/dcn/') === true)) continue
       const protocols = await host.peerStore.get(conn.remotePeer).then(p => p.protocols, () => [] as string[])
       if (!protocols.some(p => GOSSIP_PROTOCOLS.includes(p))) continue
       log.debug('closing silent gossip link', { peer })

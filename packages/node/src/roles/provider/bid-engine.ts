@@ -5,7 +5,7 @@
  * released when the bid loses, when a matcher reports no match, when no decision arrives in
  * time, or when a won order does not become a lease within the lease window.
  */
-import { failedStage, digest, type Bid, type Hex, type Match, type NoMatch, type Order, type SignedMessage } from '@dcn/protocol'
+import { failedStage, digest, type Resources, type Bid, type Hex, type Match, type NoMatch, type Order, type SignedMessage } from '@dcn/protocol'
 import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Logger } from '../../log.js'
@@ -17,7 +17,8 @@ import { priceOrder } from './pricing.js'
 const MIN_TIME_TO_DEADLINE_MS = 50
 
 interface Pending {
-  order: Order
+  /** Absent for a lease adopted without a bid of this run (after a restart). */
+  order?: Order
   bid?: Bid
   bidHash?: Hex
   state: 'pricing' | 'bid' | 'won' | 'leased'
@@ -72,10 +73,34 @@ export class BidEngine {
   /** A lease was created on chain for an order this provider won: hold the capacity until it closes. */
   onLeaseCreated (orderId: Hex, leaseId: bigint, endSeconds: number): void {
     const entry = this.pending.get(orderId)
+    if (entry?.state === 'leased') return
     if (entry === undefined || entry.state === 'pricing') {
       this.opts.log.warn('lease for an order not held here', { order: orderId, lease: leaseId })
       return
     }
+    this.lease(entry, orderId, leaseId, endSeconds)
+  }
+
+  /**
+   * Holds capacity for a lease whether or not this run bid for it (a manifest that arrives
+   * before the LeaseCreated event, or a lease found after a restart). False when it does not fit.
+   */
+  adoptLease (orderId: Hex, leaseId: bigint, resources: Resources, endSeconds: number): boolean {
+    const entry = this.pending.get(orderId)
+    if (entry?.state === 'leased') return true
+    if (entry !== undefined && entry.state !== 'pricing') {
+      this.lease(entry, orderId, leaseId, endSeconds)
+      return true
+    }
+    if (entry !== undefined || !this.ledger.reserve(orderId, resources)) return false
+    const adopted: Pending = { state: 'leased' }
+    this.pending.set(orderId, adopted)
+    this.syncGauge()
+    this.lease(adopted, orderId, leaseId, endSeconds)
+    return true
+  }
+
+  private lease (entry: Pending, orderId: Hex, leaseId: bigint, endSeconds: number): void {
     entry.state = 'leased'
     entry.leaseId = leaseId
     this.leases.set(leaseId, orderId)

@@ -1,7 +1,8 @@
 /**
  * A provider on the settlement chain: registers (idempotent across restarts), stakes up to the
  * minimum, bids with its on-chain tier, and follows LeaseCreated / LeaseClosed for its wallet so
- * a won reservation becomes a lease and is released when the lease closes.
+ * a won reservation becomes a lease and is released when the lease closes; `leases` hears of
+ * both (the workloads).
  */
 import {
   LeasesAbi, ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance,
@@ -11,7 +12,12 @@ import { UserError } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import type { BidEngine } from './bid-engine.js'
 
-export async function joinChain (c: SettlementClients, d: Deployment, peerId: string, region: string, engine: BidEngine, log: Logger): Promise<() => void> {
+export interface LeaseListener {
+  onLeaseCreated: (leaseId: bigint) => void
+  onLeaseClosed: (leaseId: bigint) => void
+}
+
+export async function joinChain (c: SettlementClients, d: Deployment, peerId: string, region: string, engine: BidEngine, log: Logger, leases?: LeaseListener): Promise<() => void> {
   const me = c.account.address
   // Check the stake can be paid before writing anything, so a failed start leaves no half-registered provider.
   const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
@@ -35,6 +41,7 @@ export async function joinChain (c: SettlementClients, d: Deployment, peerId: st
       for (const l of logs) {
         if (l.args.provider?.toLowerCase() !== me.toLowerCase()) continue
         engine.onLeaseCreated(l.args.orderId!, l.args.leaseId!, Number(l.args.end!))
+        leases?.onLeaseCreated(l.args.leaseId!)
       }
     },
     onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
@@ -43,7 +50,12 @@ export async function joinChain (c: SettlementClients, d: Deployment, peerId: st
     address: d.leases,
     abi: LeasesAbi,
     eventName: 'LeaseClosed',
-    onLogs: (logs) => { for (const l of logs) engine.onLeaseClosed(l.args.leaseId!) },
+    onLogs: (logs) => {
+      for (const l of logs) {
+        engine.onLeaseClosed(l.args.leaseId!)
+        leases?.onLeaseClosed(l.args.leaseId!)
+      }
+    },
     onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
   })
   return () => { clearInterval(tierTimer); unwatchCreated(); unwatchClosed() }

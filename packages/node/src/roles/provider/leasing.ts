@@ -1,0 +1,52 @@
+/**
+ * Everything a provider needs to run leases, put together: the Docker engine (checked at start),
+ * the runtime, the workloads, and the `/dcn/manifest` and `/dcn/lease` handlers. `prepare`
+ * connects; `start` recovers what runs from before and opens the protocols.
+ */
+import type { Deployment, SettlementClients } from '@dcn/protocol'
+import type { Host } from '../../host.js'
+import type { Logger } from '../../log.js'
+import type { NodeMetrics } from '../../metrics.js'
+import type { NodeConfig } from '../../config.js'
+import { connectDocker } from '../../runtime/docker.js'
+import { DockerRuntime } from '../../runtime/docker-runtime.js'
+import type { BidEngine } from './bid-engine.js'
+import { Workloads } from './workloads.js'
+import { RequestGuard } from './request-guard.js'
+import { handleManifests } from './manifest-handler.js'
+import { handleLeaseRequests } from './lease-handler.js'
+
+export interface LeasingOptions {
+  host: Host
+  engine: BidEngine
+  config: NodeConfig
+  c: SettlementClients
+  d: Deployment
+  metrics: NodeMetrics
+  log: Logger
+}
+
+export interface Leasing {
+  workloads: Workloads
+  start: () => Promise<void>
+  stop: () => void
+}
+
+export async function prepareLeasing ({ host, engine, config, c, d, metrics, log }: LeasingOptions): Promise<Leasing> {
+  const docker = await connectDocker()
+  const p = config.provider
+  const runtime = new DockerRuntime({ docker, provider: c.account.address, bindHost: p.ingress.bind, endpointHost: p.ingress.host, pidsLimit: p.pidsLimit, log })
+  await runtime.start()
+  const workloads = new Workloads({ runtime, engine, c, d, dataDir: config.dataDir, tokens: config.tokens, manifestTimeoutMs: p.manifestTimeoutMs, metrics, log })
+  return {
+    workloads,
+    start: async () => {
+      await workloads.start()
+      const handlers = { host, workloads, guard: new RequestGuard(), chainId: config.chainId, metrics, log }
+      await handleManifests(handlers)
+      await handleLeaseRequests({ ...handlers, runtime })
+      log.info('runtime ready', { docker: 'connected', ingress: `${p.ingress.bind} as ${p.ingress.host}`, leases: workloads.list().length })
+    },
+    stop: () => { workloads.stop(); runtime.stop() }
+  }
+}
