@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 await import(pathToFileURL(join(root, 'packages/node/dist/src/polyfill.js')).href)
 const filter = process.argv[2]
 const suites = [
-  'packages/node/dist/bench/market.js'
+  'packages/node/dist/bench/market.js',
+  'packages/node/dist/bench/deploy.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

@@ -218,7 +218,7 @@ function parsePlacement (ctx: Ctx, p: string[], opts: ManifestOptions): Placemen
   const pp = [...p, 'pricing']
   const pricing = ctx.map(pp, true)
   ctx.only(pp, pricing, ['token', 'maxPerHour'])
-  const tokenName = String(ctx.req(pp, pricing, 'token'))
+  const tokenName = String(ctx.source([...pp, 'token'], ctx.req(pp, pricing, 'token')))
   let token: Address
   if (/^0x[0-9a-fA-F]{40}$/.test(tokenName)) token = tokenName.toLowerCase() as Address
   else if (opts.tokens?.[tokenName] !== undefined) token = opts.tokens[tokenName].toLowerCase() as Address
@@ -301,6 +301,12 @@ class Ctx {
   decimal (path: string[], v: unknown): unknown {
     const node = this.doc.getIn(path, true)
     return typeof v === 'number' && isScalar(node) && /^\d+(\.\d+)?$/.test(node.source ?? '') ? node.source : v
+  }
+
+  /** A scalar as written: an unquoted 0x address is a number to YAML. */
+  source (path: string[], v: unknown): unknown {
+    const node = this.doc.getIn(path, true)
+    return typeof v === 'number' && isScalar(node) && typeof node.source === 'string' ? node.source : v
   }
 
   wrap<T> (path: string[], fn: () => T): T {

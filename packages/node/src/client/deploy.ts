@@ -51,7 +51,7 @@ export async function deploy (s: DeploySession, manifest: { text: string, spec: 
   const refBlock = Number(await c.public.getBlockNumber())
   const client = await connect(net, { wallet: s.wallet, receive: ['bid', 'match', 'no-match'], publish: [TOPICS.orders] })
   try {
-    const result = await quote(client, spec, { windowMs: opts.windowMs, chainId: net.chainId, refBlock })
+    const result = await quote(client, spec, { windowMs: opts.windowMs, chainId: net.chainId, refBlock, untilMatch: true })
     const decision = result.decisions.find(x => x.signed !== undefined)
     if (result.winner === null || decision?.signed === undefined) return { running: false, quote: result }
     const w = result.winner

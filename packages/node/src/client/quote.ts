@@ -49,6 +49,8 @@ export interface QuoteOptions {
   decisionTimeoutMs?: number
   /** After the first decision, how long to wait for other matchers. */
   settleMs?: number
+  /** Return as soon as a signed match is in (deploy needs one match, not every matcher's view). */
+  untilMatch?: boolean
   chainId: number
   refBlock?: number
 }
@@ -104,7 +106,8 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   let timer: NodeJS.Timeout | undefined
   await Promise.race([gotDecision, new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })])
   clearTimeout(timer)
-  if (decisions.size > 0) await new Promise(resolve => setTimeout(resolve, opts.settleMs ?? 750))
+  const matched = (): boolean => [...decisions.values()].some(d => d.signed !== undefined)
+  if (decisions.size > 0 && !(opts.untilMatch === true && matched())) await new Promise(resolve => setTimeout(resolve, opts.settleMs ?? 750))
 
   // Score locally exactly as a matcher without chain state does.
   const all = [...bids.values()]

@@ -42,7 +42,8 @@ export class DockerRuntime implements Runtime {
   private readonly died = new Set<string>()
   private eventStream?: NodeJS.ReadableStream & { destroy?: () => void }
   private stopped = false
-  private lastEventSeconds = Math.floor(Date.now() / 1000)
+  /** Where the event stream resumes after a reconnect (events at or before it were seen). */
+  private lastEventNano = Date.now() * 1e6
 
   constructor (private readonly opts: DockerRuntimeOptions) {
     this.docker = opts.docker
@@ -109,8 +110,16 @@ export class DockerRuntime implements Runtime {
   async status (leaseId: bigint): Promise<ServiceStatus[]> {
     const byService = new Map<string, ServiceStatus>()
     const lastExit = new Map<string, string>()
+    // Docker reports an OOM kill as `oom` then `die` (exit 137): the die of an oom is the oom.
+    const oomed = new Set<string>()
     for (const e of this.eventLog.get(leaseId.toString()) ?? []) {
-      if (e.kind === 'die' || e.kind === 'oom') lastExit.set(e.service, e.kind === 'oom' ? 'oom' : e.detail)
+      const replica = `${e.service}/${e.replica}`
+      if (e.kind === 'oom') {
+        oomed.add(replica)
+        lastExit.set(e.service, 'oom')
+      } else if (e.kind === 'die' && !oomed.delete(replica)) {
+        lastExit.set(e.service, e.detail)
+      }
     }
     for (const info of await this.containers(leaseId)) {
       const service = info.Labels[LABEL.service]
@@ -131,7 +140,8 @@ export class DockerRuntime implements Runtime {
   async loadHistory (leaseId: bigint, sinceSeconds: number): Promise<void> {
     const stream = await this.docker.getEvents({
       since: sinceSeconds,
-      until: Math.floor(Date.now() / 1000),
+      // Fractional: events of the current second count too.
+      until: (Date.now() / 1000).toFixed(3),
       filters: { type: ['container'], label: [`${LABEL.provider}=${this.opts.provider.toLowerCase()}`, `${LABEL.lease}=${leaseId}`] }
     } as object)
     const text = await new Promise<string>((resolve, reject) => {
@@ -323,7 +333,7 @@ export class DockerRuntime implements Runtime {
   private async follow (): Promise<void> {
     if (this.stopped) return
     const stream = await this.docker.getEvents({
-      since: this.lastEventSeconds,
+      since: Math.floor(this.lastEventNano / 1e9),
       filters: { type: ['container'], label: [`${LABEL.provider}=${this.opts.provider.toLowerCase()}`] }
     } as object) as NodeJS.ReadableStream & { destroy: () => void }
     this.eventStream = stream
@@ -337,7 +347,9 @@ export class DockerRuntime implements Runtime {
         if (line.trim() === '') continue
         try {
           const raw = JSON.parse(line) as DockerEvent
-          this.lastEventSeconds = raw.time ?? this.lastEventSeconds
+          const nano = raw.timeNano ?? (raw.time ?? 0) * 1e9
+          if (nano <= this.lastEventNano) continue
+          this.lastEventNano = nano
           const e = this.translate(raw, true)
           if (e !== null) this.record(e.leaseId, e.event)
         } catch (err) {
