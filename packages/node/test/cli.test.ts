@@ -140,6 +140,21 @@ async function withBusyPort<T> (fn: (port: number) => Promise<T>): Promise<T> {
   }
 }
 
+test('devnet and provider on a machine without a reachable Docker engine: one line saying how to start one', async () => {
+  const saved = process.env.DOCKER_HOST
+  process.env.DOCKER_HOST = `unix://${join(root, 'no-docker.sock')}`
+  try {
+    for (const args of [['devnet', '--data-dir', freshDir()], ['devnet', '--demo', '--data-dir', freshDir()]]) {
+      const line = await userError(args, 1)
+      assert.match(line, /no Docker engine reachable at unix:\/\/.*no-docker\.sock/)
+      assert.match(line, /dockerd|systemctl start docker/, 'says how to start one')
+    }
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST
+    else process.env.DOCKER_HOST = saved
+  }
+})
+
 test('node: a busy --listen port exits 1 with one line', async () => {
   await withBusyPort(async port => {
     const line = await userError(['node', '--role', 'matcher', '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--data-dir', freshDir()], 1)

@@ -1,6 +1,7 @@
 /**
- * `dcn devnet` end to end: it writes devnet.json once the network is up, `dcn quote` finds the
- * network from that file alone, and Ctrl-C stops every node and removes the file.
+ * `dcn devnet --demo` end to end: it writes devnet.json once the network is up, deploys the demo
+ * web service and prints a URL that answers, `dcn quote` finds the network from that file alone,
+ * and Ctrl-C stops every node, removes the file and the demo's containers.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -8,7 +9,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { testDocker } from './helpers/docker.js'
+import type Docker from 'dockerode'
+import { leaseObjects, testDocker } from './helpers/docker.js'
 import { DCN, manifest, readJson, runDcn, waitFor } from './helpers/cluster.js'
 import type { DevnetFile } from '../src/client/network.js'
 
@@ -17,6 +19,8 @@ const file = join(dir, 'devnet.json')
 let devnet: ChildProcess
 let out = ''
 let exited: Promise<number | null>
+let docker: Docker
+let demoLease = ''
 
 /** Processes (other than ps itself) whose command line mentions the devnet's data dir. */
 function processesUsing (path: string): string[] {
@@ -25,8 +29,8 @@ function processesUsing (path: string): string[] {
 }
 
 test.before(async () => {
-  await testDocker()
-  devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  docker = await testDocker()
+  devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--demo', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   devnet.stdout?.on('data', d => { out += String(d) })
   devnet.stderr?.on('data', d => { out += String(d) })
   exited = new Promise(resolve => devnet.once('exit', code => { resolve(code) }))
@@ -70,6 +74,23 @@ test('devnet writes devnet.json with one matcher, three providers and the bootst
   assert.match(out, /devnet up in/)
 })
 
+test('--demo deploys a web service and prints its URL, which answers', async () => {
+  await waitFor(async () => {
+    if (devnet.exitCode !== null) throw new Error(`devnet exited with ${devnet.exitCode}: ${out}`)
+    return /answering at http/.test(out)
+  }, 40_000, `the demo\n${out}`)
+  const m = /demo: lease (\d+) deployed in [\d.]+ s and answering at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+  assert.ok(m !== null, out)
+  demoLease = m[1]
+  const res = await fetch(m[2])
+  assert.is(res.status, 200)
+  assert.match(await res.text(), /hello from dcn/)
+  assert.is((await leaseObjects(docker, demoLease)).containers.length, 1)
+  const st = await runDcn(['lease', 'status', demoLease, '--data-dir', dir])
+  assert.is(st.code, 0, st.stderr)
+  assert.match(st.stdout, /web\s+1\/1/)
+})
+
 test('a second devnet on the same data dir refuses to start', async () => {
   const r = await runDcn(['devnet', '--providers', '1', '--data-dir', dir], 30_000)
   assert.is(r.code, 1, r.stderr)
@@ -103,6 +124,7 @@ test('SIGINT stops the devnet: exit 0, devnet.json removed, no node processes le
   assert.not.ok(existsSync(file), 'devnet.json is removed')
   assert.equal(processesUsing(dir), [], 'no dcn node process is left')
   assert.match(out, /stopping reason=SIGINT/)
+  assert.equal(await leaseObjects(docker, demoLease), { containers: [], networks: [] }, 'the demo\'s containers and network are removed')
 })
 
 test.run()

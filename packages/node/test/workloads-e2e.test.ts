@@ -14,7 +14,7 @@ import type Docker from 'dockerode'
 import { parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
-  TOPICS, createLease, deposit, escrowBalance, getLease, parseManifest, signManifestDelivery,
+  PROTOCOLS, TOPICS, createLease, deposit, escrowBalance, getLease, parseManifest, signManifestDelivery,
   type Address, type Deployment, type Endpoint, type SettlementClients
 } from '@dcn/protocol'
 import { startDevnetChain, type DevnetChain } from '../src/devnet/chain.js'
@@ -22,7 +22,10 @@ import { connectChain } from '../src/chain/deployment.js'
 import { loadIdentity } from '../src/identity.js'
 import { connect, type LightClient } from '../src/client/light-client.js'
 import { quote } from '../src/client/quote.js'
-import { deliverManifest } from '../src/client/lease-access.js'
+import { deliverManifest, leaseShell } from '../src/client/lease-access.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { Frames } from '../src/network/frames.js'
 import { Cluster, counter, waitFor, type TestNode } from './helpers/cluster.js'
 import { leaseObjects, testDocker } from './helpers/docker.js'
 
@@ -214,7 +217,7 @@ test('a manifest from another wallet, with another hash, or with a stale signatu
     await attempt('another manifest', async () => await deliverManifest(ctx, ref, `${text}# changed\n`), /manifest hash .* differs from the order's/)
     // A correctly signed request from two minutes ago, sent raw.
     const stale = await signManifestDelivery(wallet, d.chainId, leaseId, text, Math.floor(Date.now() / 1000) - 120)
-    await attempt('a stale signature', async () => await sendRaw(client, provider.peerId, stale), /signature is 1[12]\d s old/)
+    await attempt('a stale signature', async () => await sendRaw(client, stale), /signature is 1[12]\d s old/)
     assert.is(refusals.length, 3)
     assert.equal(await leaseObjects(docker, leaseId), { containers: [], networks: [] }, 'nothing deployed')
     const m = await provider.metrics()
@@ -233,17 +236,93 @@ test('a manifest from another wallet, with another hash, or with a stale signatu
 })
 
 /** Sends a pre-built delivery as is (the client library would sign a fresh one). */
-async function sendRaw (client: LightClient, peerId: string, delivery: unknown): Promise<void> {
-  const { peerIdFromString } = await import('@libp2p/peer-id')
-  const { Frames } = await import('../src/network/frames.js')
-  const { PROTOCOLS } = await import('@dcn/protocol')
-  const stream = await client.host.dialProtocol(peerIdFromString(peerId), PROTOCOLS.manifest)
+async function sendRaw (client: LightClient, delivery: unknown): Promise<void> {
+  const stream = await client.host.dialProtocol(multiaddr(provider.addr), PROTOCOLS.manifest)
   const frames = new Frames(stream)
   await frames.writeJson(delivery)
   const answer = await frames.readJson() as { ok: boolean, error?: string }
   await frames.close()
   if (!answer.ok) throw new Error(answer.error)
 }
+
+test('an interactive shell: a tty, typed input, a resize, the exit code', async () => {
+  const { leaseId } = await deployJson('tty')
+  const { wallet } = await loadIdentity(userDir)
+  const client = await connect({ chainId: d.chainId, bootstrap: [matcher.addr], tokens: d.tokens }, { wallet, receive: [], publish: [] })
+  try {
+    let out = ''
+    const code = await leaseShell({ host: client.host, wallet, chainId: d.chainId }, { leaseId: BigInt(leaseId), peerId: provider.peerId }, { cmd: ['sh'], tty: true, cols: 100, rows: 30 }, {
+      stdout: (b) => { out += Buffer.from(b).toString() },
+      stderr: (b) => { out += Buffer.from(b).toString() },
+      input: (send, _end, resize) => {
+        const t1 = setTimeout(() => { send(Buffer.from('stty size; echo tty-$((6*7))\n')) }, 300)
+        const t2 = setTimeout(() => { resize(120, 40); send(Buffer.from('stty size; exit 5\n')) }, 900)
+        return () => { clearTimeout(t1); clearTimeout(t2) }
+      }
+    })
+    assert.is(code, 5, out)
+    assert.match(out, /30 100/, 'the terminal has the size the user asked for')
+    assert.match(out, /tty-42/, 'typed input ran in the shell')
+    assert.match(out, /40 120/, 'a resize reaches the terminal')
+  } finally {
+    await client.stop()
+  }
+  assert.is((await dcn('lease', 'close', leaseId)).code, 0)
+})
+
+test('a lease closed by its provider, and one that runs out of time, are torn down and settled', async () => {
+  const byProvider = await deployJson('by-provider')
+  const r = await cluster.dcn(['lease', 'close', byProvider.leaseId, '--json', ...flags.slice(2), '--data-dir', provider.dir])
+  assert.is(r.code, 0, r.stderr)
+  await waitFor(async () => (await leaseObjects(docker, byProvider.leaseId)).containers.length === 0, 10_000, 'the provider-closed lease removed')
+  assert.is((await escrowBalance(c, d, d.spon, user)).locked, 0n, 'the owner is refunded')
+
+  const short = manifestFile('short', WEB.replace('duration: 1h', 'duration: 6s'))
+  const run = await dcn('deploy', short, '--json', '--window', '700ms')
+  assert.is(run.code, 0, run.stderr)
+  const { leaseId } = JSON.parse(run.stdout) as { leaseId: string }
+  assert.is((await leaseObjects(docker, leaseId)).containers.length, 1)
+  await waitFor(async () => (await leaseObjects(docker, leaseId)).containers.length === 0, 20_000, 'the expired lease removed')
+  await waitFor(async () => (await getLease(c, d, BigInt(leaseId))).closedAt !== 0n, 10_000, 'the provider to settle the expired lease')
+  const lease = await getLease(c, d, BigInt(leaseId))
+  assert.is(lease.paidUntil, lease.end, 'paid for the whole duration')
+  assert.is(lease.locked, 0n)
+})
+
+test('garbage on the manifest and lease protocols gets a one-line refusal and never hurts the provider', async () => {
+  const { wallet } = await loadIdentity(userDir)
+  const client = await connect({ chainId: d.chainId, bootstrap: [matcher.addr], tokens: d.tokens }, { wallet, receive: [], publish: [] })
+  const ask = async (protocol: string, raw: Uint8Array): Promise<string> => {
+    const stream = await client.host.dialProtocol(multiaddr(provider.addr), protocol)
+    stream.send(new Uint8ArrayList(raw))
+    const frames = new Frames(stream)
+    const answer = await frames.readJson().catch((err: Error) => ({ ok: false, error: `stream ended: ${err.message}` })) as { ok: boolean, error: string }
+    await frames.close()
+    assert.is(answer.ok, false)
+    return answer.error
+  }
+  const frame = (text: string): Uint8Array => {
+    const body = Buffer.from(text)
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(body.length)
+    return Buffer.concat([head, body])
+  }
+  try {
+    const huge = Buffer.alloc(8)
+    huge.writeUInt32BE(0x7fffffff)
+    assert.match(await ask(PROTOCOLS.lease, huge), /over the \d+-byte limit/)
+    assert.match(await ask(PROTOCOLS.manifest, frame('not json')), /not JSON/)
+    assert.match(await ask(PROTOCOLS.lease, frame('[1,2,3]')), /expected an object/)
+    assert.match(await ask(PROTOCOLS.lease, frame(JSON.stringify({ leaseId: '1', op: 'rm -rf', args: '{}', time: 1, sig: '0x' }))), /op: expected one of/)
+    const signed = { leaseId: '1', op: 'logs', args: JSON.stringify({ tail: 'all' }), time: Math.floor(Date.now() / 1000), sig: `0x${'11'.repeat(65)}` }
+    assert.match(await ask(PROTOCOLS.lease, frame(JSON.stringify(signed))), /args.tail: expected an integer/)
+    assert.match(await ask(PROTOCOLS.lease, frame(JSON.stringify({ ...signed, args: '{}' }))), /malformed signature|only the lease's owner|has no workload/)
+    assert.match(await ask(PROTOCOLS.manifest, frame(JSON.stringify({ leaseId: '999999', manifest: 'x', time: Math.floor(Date.now() / 1000), sig: `0x${'22'.repeat(65)}` }))), /malformed signature|no lease 999999/)
+  } finally {
+    await client.stop()
+  }
+  assert.is((await provider.status()).peerId, provider.peerId, 'the provider is still up')
+})
 
 test('SIGKILL the provider mid-lease and start it again: the lease keeps running, status/logs/shell work; a lease closed meanwhile is removed', async () => {
   const kept = await deployJson('kept')

@@ -32,7 +32,8 @@ export async function deployManifest (values: DeployValues, file: string, updati
       if (json) return
       const w = q.winner!.bid
       console.error(`${updating === undefined ? '' : `lease ${updating} closed and replaced by `}lease ${lease.leaseId}: provider ${w.bidder} at ${perHour(w.pricePerSecond)} ${sym}/h; locked ${formatAmount(lease.locked)} ${sym} for ${manifest.spec.duration} s; sending the manifest`)
-    }
+    },
+    onProgress: (line) => { if (!json) console.error(`  ${line}`) }
   })
   if (!result.running) {
     console.log(json ? toJson({ ...result.quote, lease: null }, 2) : render(result.quote, net))

@@ -65,7 +65,11 @@ export async function leaseCommand (args: string[]): Promise<number> {
     return 0
   }
   const lease = await getLease(c, d, leaseId).catch(() => { throw new UserError(`no lease ${leaseId} on this chain`, 1) })
-  if (lease.owner.toLowerCase() !== c.account.address.toLowerCase()) throw new UserError(`lease ${leaseId} belongs to ${lease.owner}, not to this wallet (${c.account.address})`, 1)
+  const me = c.account.address.toLowerCase()
+  // The provider may close a lease too (it is then refunded to the owner); everything else is the owner's.
+  if (lease.owner.toLowerCase() !== me && !(action === 'close' && lease.provider.toLowerCase() === me)) {
+    throw new UserError(`lease ${leaseId} belongs to ${lease.owner}, not to this wallet (${c.account.address})`, 1)
+  }
   if (lease.closedAt !== 0n || now >= lease.end) {
     if (action === 'status' && values.json === true) { console.log(toJson({ leaseId, state: state(lease, now), services: [] }, 2)); return 0 }
     throw new UserError(lease.closedAt !== 0n ? `lease ${leaseId} is already closed` : `lease ${leaseId} has already ended`, 1)
@@ -86,8 +90,9 @@ async function close ({ net, c }: ChainSession, lease: LeaseRecord, json: boolea
   const after = await getLease(c, d, lease.leaseId)
   const paid = (after.paidUntil - lease.start) * lease.pricePerSecond
   const sym = tokenSymbol(lease.token, net.tokens)
+  const whose = lease.owner.toLowerCase() === c.account.address.toLowerCase() ? 'your' : 'the owner’s'
   if (json) console.log(toJson({ leaseId: lease.leaseId, closed: true, refund, paidGross: paid, token: lease.token }, 2))
-  else console.log(`lease ${lease.leaseId} closed: provider paid for ${after.paidUntil - lease.start} s (${formatAmount(paid)} ${sym} gross); ${formatAmount(refund)} ${sym} back to your escrow`)
+  else console.log(`lease ${lease.leaseId} closed: provider paid for ${after.paidUntil - lease.start} s (${formatAmount(paid)} ${sym} gross); ${formatAmount(refund)} ${sym} back to ${whose} escrow`)
   return 0
 }
 

@@ -28,6 +28,8 @@ export interface DeployOptions {
   updating?: bigint
   /** Told once the lease exists, before the manifest goes out. */
   onLease?: (lease: LeaseCreated, quote: QuoteResult) => void
+  /** The provider's deploy as it happens: image pulls, containers created and started. */
+  onProgress?: (line: string) => void
 }
 
 export type DeployResult =
@@ -60,7 +62,7 @@ export async function deploy (s: DeploySession, manifest: { text: string, spec: 
     }, opts.updating)
     opts.onLease?.(lease, result)
     try {
-      const endpoints = await deliverManifest({ host: client.host, wallet: s.wallet, chainId: net.chainId }, { leaseId: lease.leaseId, peerId: w.bid.peerId }, manifest.text)
+      const endpoints = await deliverManifest({ host: client.host, wallet: s.wallet, chainId: net.chainId }, { leaseId: lease.leaseId, peerId: w.bid.peerId }, manifest.text, opts.onProgress)
       await waitAnswering(endpoints)
       return { running: true, quote: result, lease, endpoints }
     } catch (err) {

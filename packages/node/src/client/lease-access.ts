@@ -27,7 +27,7 @@ export interface AccessContext {
   chainId: number
 }
 
-interface Answer { ok: boolean, error?: string, [k: string]: unknown }
+interface Answer { ok?: boolean, error?: string, progress?: string, [k: string]: unknown }
 
 async function open (ctx: AccessContext, lease: ProviderRef, protocol: string, request: unknown, maxFrame?: number, timeoutMs = 30_000): Promise<{ frames: Frames, answer: Answer }> {
   const stream = await dialProvider(ctx.host, lease, protocol, timeoutMs)
@@ -63,10 +63,18 @@ function refused (lease: ProviderRef, answer: Answer): UserError {
 }
 
 /** Sends the manifest; resolves with the endpoints once the provider runs every replica. */
-export async function deliverManifest (ctx: AccessContext, lease: ProviderRef, manifest: string, timeoutMs = 600_000): Promise<Endpoint[]> {
+export async function deliverManifest (ctx: AccessContext, lease: ProviderRef, manifest: string, onProgress?: (line: string) => void, timeoutMs = 600_000): Promise<Endpoint[]> {
   const req = await signManifestDelivery(ctx.wallet, ctx.chainId, lease.leaseId, manifest)
-  const { frames, answer } = await open(ctx, lease, PROTOCOLS.manifest, req, MAX_MANIFEST_BYTES + 4096, timeoutMs)
-  await frames.close()
+  const opened = await open(ctx, lease, PROTOCOLS.manifest, req, MAX_MANIFEST_BYTES + 4096, timeoutMs)
+  let answer = opened.answer
+  try {
+    while (!('ok' in answer)) {
+      if (typeof answer.progress === 'string') onProgress?.(answer.progress)
+      answer = await opened.frames.readJson() as Answer
+    }
+  } finally {
+    await opened.frames.close()
+  }
   if (!answer.ok) throw refused(lease, answer)
   return answer.endpoints as Endpoint[]
 }
@@ -74,7 +82,7 @@ export async function deliverManifest (ctx: AccessContext, lease: ProviderRef, m
 async function request<K extends LeaseOp> (ctx: AccessContext, lease: ProviderRef, op: K, args: Partial<LeaseArgs[K]>): Promise<{ frames: Frames, answer: Answer }> {
   const frame = await signLeaseRequest(ctx.wallet, ctx.chainId, lease.leaseId, op, args)
   const r = await open(ctx, lease, PROTOCOLS.lease, frame)
-  if (!r.answer.ok) {
+  if (r.answer.ok !== true) {
     await r.frames.close()
     throw refused(lease, r.answer)
   }

@@ -58,8 +58,17 @@ export class Frames {
     }
   }
 
-  async readJson (): Promise<unknown> {
-    const frame = await this.read()
+  /** The next frame as JSON; with `timeoutMs`, a peer that sends nothing in time has its stream aborted. */
+  async readJson (timeoutMs = 0): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined
+    const frame = timeoutMs <= 0
+      ? await this.read()
+      : await Promise.race([this.read(), new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          this.stream.abort(new FrameError('no frame in time'))
+          reject(new FrameError(`nothing received in ${timeoutMs} ms`))
+        }, timeoutMs)
+      })]).finally(() => { clearTimeout(timer) })
     if (frame === null) throw new FrameError('stream closed before an answer')
     try {
       return JSON.parse(new TextDecoder().decode(frame))

@@ -7,7 +7,7 @@ import { PROTOCOLS, leaseArgs, leaseRequestSigner, parseLeaseRequestFrame, type 
 import { CHANNEL, Frames } from '../../network/frames.js'
 import type { OutputSink, Runtime } from '../../runtime/runtime.js'
 import type { HandlerOptions } from './manifest-handler.js'
-import { refuse } from './request-guard.js'
+import { REQUEST_TIMEOUT_MS, refuse } from './request-guard.js'
 import { AccessError } from './workloads.js'
 
 /** Quiet follow and shell streams get a ping this often. */
@@ -19,7 +19,7 @@ export async function handleLeaseRequests (opts: HandlerOptions & { runtime: Run
     const frames = new Frames(stream)
     let op = 'unknown'
     try {
-      const req = parseLeaseRequestFrame(await frames.readJson(), 'request')
+      const req = parseLeaseRequestFrame(await frames.readJson(REQUEST_TIMEOUT_MS), 'request')
       op = req.op
       const args = leaseArgs(req.op, req.args)
       const signer = await guard.admit(req.time, req.sig, async () => await leaseRequestSigner(chainId, req))

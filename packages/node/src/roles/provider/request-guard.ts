@@ -8,6 +8,9 @@ import { FrameError, type Frames } from '../../network/frames.js'
 import type { Logger } from '../../log.js'
 import { AccessError } from './workloads.js'
 
+/** A peer that opens a stream must send its request this soon. */
+export const REQUEST_TIMEOUT_MS = 10_000
+
 export class RequestGuard {
   private readonly seen = new Map<string, number>()
 

@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync
 import { join } from 'node:path'
 import {
   ManifestError, closeLease, getLease, listLeases, manifestHash, parseManifest, withdrawLease,
-  type Address, type Deployment, type Endpoint, type LeaseRecord, type Manifest, type SettlementClients
+  type Address, type Deployment, type Endpoint, type LeaseEvent, type LeaseRecord, type Manifest, type SettlementClients
 } from '@dcn/protocol'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
@@ -46,6 +46,8 @@ interface LeaseFile { leaseId: string, orderId: string, owner: string, manifest:
 
 interface Tracked {
   lease: LeaseRecord
+  /** Tears the lease down and settles it when its paid time is up. */
+  endTimer?: NodeJS.Timeout
   manifest?: Manifest
   manifestText?: string
   /** The deploy in progress or done (a repeated delivery waits on the same one). */
@@ -55,6 +57,8 @@ interface Tracked {
 
 export class Workloads implements LeaseListener {
   private readonly tracked = new Map<string, Tracked>()
+  /** Deliveries in progress that want the deploy's events (image pulls, starts) as they happen. */
+  private readonly watchers = new Map<string, (e: LeaseEvent) => void>()
   private readonly dir: string
   private reconcileTimer?: NodeJS.Timeout
   private readonly me: string
@@ -67,6 +71,7 @@ export class Workloads implements LeaseListener {
   async start (): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     this.opts.runtime.onEvent((leaseId, e) => {
+      this.watchers.get(leaseId.toString())?.(e)
       this.opts.metrics.containerEvents.inc({ kind: e.kind })
       if (e.kind === 'oom' || e.kind === 'die' || e.kind === 'restart') {
         const t = this.tracked.get(leaseId.toString())
@@ -82,7 +87,7 @@ export class Workloads implements LeaseListener {
   /** Stops timers only: workloads keep running while the provider is away. */
   stop (): void {
     clearInterval(this.reconcileTimer)
-    for (const t of this.tracked.values()) clearTimeout(t.timer)
+    for (const t of this.tracked.values()) { clearTimeout(t.timer); clearTimeout(t.endTimer) }
   }
 
   list (): Array<{ leaseId: string, deployed: boolean, end: string }> {
@@ -105,7 +110,7 @@ export class Workloads implements LeaseListener {
    * A manifest from `signer` for a lease: every check, then the deploy. Idempotent: a repeated
    * delivery of the same manifest answers with the same endpoints.
    */
-  async deliver (leaseId: bigint, text: string, signer: Address): Promise<Endpoint[]> {
+  async deliver (leaseId: bigint, text: string, signer: Address, progress?: (e: LeaseEvent) => void): Promise<Endpoint[]> {
     const lease = await getLease(this.opts.c, this.opts.d, leaseId).catch(() => { throw new AccessError(`no lease ${leaseId} on chain`) })
     this.checkOwner(lease, signer)
     if (!(await this.active(lease))) throw new AccessError(`lease ${leaseId} is closed`)
@@ -127,9 +132,14 @@ export class Workloads implements LeaseListener {
       t.manifest = manifest
       t.manifestText = text
       this.save(t)
+      if (progress !== undefined) this.watchers.set(leaseId.toString(), progress)
       t.deploying = this.deploy(t)
     }
-    return await t.deploying
+    try {
+      return await t.deploying
+    } finally {
+      this.watchers.delete(leaseId.toString())
+    }
   }
 
   /** The lease if `signer` owns it and it runs here; otherwise an AccessError saying why. */
@@ -181,6 +191,9 @@ export class Workloads implements LeaseListener {
     const t: Tracked = { lease }
     this.tracked.set(key, t)
     this.waitForManifest(t)
+    // A second late, so the chain's clock has passed the end too and the withdrawal closes it.
+    t.endTimer = setTimeout(() => { void this.finish(lease.leaseId, 'lease ended', 'settle') }, Number(lease.end) * 1000 + 1000 - Date.now())
+    t.endTimer.unref()
     this.syncGauge()
     return t
   }
@@ -199,7 +212,7 @@ export class Workloads implements LeaseListener {
   private async finish (leaseId: bigint, reason: string, onChain?: 'close' | 'settle'): Promise<void> {
     const key = leaseId.toString()
     const t = this.tracked.get(key)
-    if (t !== undefined) clearTimeout(t.timer)
+    if (t !== undefined) { clearTimeout(t.timer); clearTimeout(t.endTimer) }
     this.tracked.delete(key)
     this.syncGauge()
     try {
