@@ -25,7 +25,7 @@ import { quote } from '../src/client/quote.js'
 import { deliverManifest, leaseShell } from '../src/client/lease-access.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { Frames } from '../src/network/frames.js'
+import { Frames } from '@dcn/protocol'
 import { Cluster, counter, waitFor, type TestNode } from './helpers/cluster.js'
 import { leaseObjects, testDocker } from './helpers/docker.js'
 

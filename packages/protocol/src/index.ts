@@ -8,6 +8,7 @@
  * - `GossipValidator`: the per-topic validation pipeline (accept / reject / ignore with a reason).
  * - `selectWinner` / `scoreBid` / `explain`: the deterministic match score and no-match reasons.
  * - `parseManifest`: the YAML manifest → OrderSpec, errors with field and line.
+ * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
@@ -25,5 +26,6 @@ export * from './validate.js'
 export * from './score.js'
 export * from './manifest.js'
 export * from './access.js'
+export * from './frames.js'
 export * from './pricing.js'
 export * from './settlement/index.js'

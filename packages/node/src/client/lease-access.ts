@@ -12,7 +12,7 @@ import {
   type Endpoint, type LeaseArgs, type LeaseEvent, type LeaseOp, type ServiceStatus
 } from '@dcn/protocol'
 import type { Host } from '../host.js'
-import { CHANNEL, Frames, type Control } from '../network/frames.js'
+import { CHANNEL, Frames, type Control } from '@dcn/protocol'
 import { UserError } from '../errors.js'
 
 export interface ProviderRef {

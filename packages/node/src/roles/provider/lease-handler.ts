@@ -4,7 +4,7 @@
  * (stdout, stderr; stdin and resize from the user) and end with a control frame `{ exit }`.
  */
 import { PROTOCOLS, leaseArgs, leaseRequestSigner, parseLeaseRequestFrame, type LeaseArgs } from '@dcn/protocol'
-import { CHANNEL, Frames } from '../../network/frames.js'
+import { CHANNEL, Frames } from '@dcn/protocol'
 import type { OutputSink, Runtime } from '../../runtime/runtime.js'
 import type { HandlerOptions } from './manifest-handler.js'
 import { REQUEST_TIMEOUT_MS, refuse } from './request-guard.js'

@@ -7,7 +7,7 @@ import { MAX_MANIFEST_BYTES, PROTOCOLS, manifestDeliverySigner, parseManifestDel
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
-import { Frames } from '../../network/frames.js'
+import { Frames } from '@dcn/protocol'
 import { REQUEST_TIMEOUT_MS, refuse, type RequestGuard } from './request-guard.js'
 import type { Workloads } from './workloads.js'
 

@@ -4,7 +4,7 @@
  * not even within its minute). Refusals are AccessErrors, sent back as one line.
  */
 import { MAX_ACCESS_AGE_S, SchemaError, staleness, type Address } from '@dcn/protocol'
-import { FrameError, type Frames } from '../../network/frames.js'
+import { FrameError, type Frames } from '@dcn/protocol'
 import type { Logger } from '../../log.js'
 import { AccessError } from './workloads.js'
 
