@@ -12,7 +12,8 @@ await import(pathToFileURL(join(root, 'packages/node/dist/src/polyfill.js')).hre
 const filter = process.argv[2]
 const suites = [
   'packages/node/dist/bench/market.js',
-  'packages/node/dist/bench/deploy.js'
+  'packages/node/dist/bench/deploy.js',
+  'packages/gateway/dist/bench/tunnel.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

@@ -1,8 +1,45 @@
 /**
- * @dcn/gateway — the gateway role (SPEC.md, Fizz nodes and gateways): circuit-relay server for
- * its fizz nodes, fizz registry polled over /dcn/fizz/1.0.0, subnet bidding and tunnels.
+ * @dcn/gateway — tunnels and ingress for fizz nodes (SPEC.md, Fizz nodes and gateways).
  *
- * Not built yet: a `dcn node --role gateway` today runs the common libp2p stack and relays the
- * market topics, nothing more. This package fills in with the fizz/gateway issue.
+ * A fizz node (behind NAT) dials out to its gateway and keeps that libp2p connection open; the
+ * gateway exposes the fizz node's container ports to the public through `/dcn/tunnel/1.0.0`
+ * streams it opens on that connection. The roles wire this up; this package has no host of its
+ * own and takes any object with libp2p's `handle`, `unhandle` and `dialProtocol` (`TunnelHost`).
+ *
+ * Tunnel (`tunnel.ts`), wire format: one request frame `{ leaseId, service, replica, port }`
+ * (4-byte big-endian length + JSON, as `Frames` of @dcn/protocol, at most 4 KiB), one answer
+ * frame `{ ok: true }` or `{ ok: false, error }`, then raw bytes both ways. A stream's FIN is
+ * the socket's FIN and a reset is a reset, in both directions; backpressure is end to end
+ * (yamux window ↔ socket buffers).
+ *
+ * - `handleTunnels(host, resolve, { requestTimeoutMs = 10 s, connectTimeoutMs = 10 s, maxInboundStreams = 1024, log })
+ *   → Promise<TunnelHandler>` — fizz side: reads and strictly checks the request, `resolve(req, fromPeer)`
+ *   → `{ host, port }` of the container (throw an Error to refuse; its message is sent back),
+ *   connects, answers, pipes. `TunnelHandler`: `active`, `close()`.
+ * - `openTunnel(host, peer: PeerId | Multiaddr, req, { timeoutMs = 10 s, signal, maxOutboundStreams = 1024 })
+ *   → Promise<Tunnel>` — gateway side; throws a `TunnelError` with the fizz node's reason when
+ *   refused. `Tunnel`: `stream`, `pipe(socket, head?) → Promise<{ sent, received, error? }>`
+ *   (socket created with `allowHalfOpen: true`), `abort(reason?)`.
+ * - `parseTunnelRequest(value)`, `TUNNEL_PROTOCOL`, `MAX_TUNNEL_REQUEST_BYTES`, `connectTcp()`,
+ *   `splice(stream, socket, { leftover?, head? })` (the byte pipe itself).
+ *
+ * Ingress (`ingress.ts`), the gateway's public side:
+ *
+ * - `new Ingress({ bindHost, ports: { from, to }, httpPort, domain, open, headTimeoutMs?, maxHeadBytes?, retryAfterMs?, log? })`
+ *   where `open(route: Route) → Promise<TunnelLike>` opens a tunnel (the role passes
+ *   `r => openTunnel(host, r.peer, r.request)`) and `Route = { peer: PeerId, request: TunnelRequest }`.
+ * - `expose(key, routes, { http }) → Promise<{ tcpPort, httpHost?, httpPort? }>` — a free pool
+ *   port (ports taken by other programs are skipped; a full pool throws), and with `http` the
+ *   name `<key>.<domain>` on the shared HTTP port. Connections go round robin over `routes`; a
+ *   route whose tunnel cannot be opened is skipped (and tried last for `retryAfterMs`).
+ * - `update(key, routes)`, `unexpose(key) → Promise<boolean>`, `endpoints() → EndpointInfo[]`,
+ *   `listenHttp() → Promise<number>`, `boundHttpPort`, `close()`.
+ * - HTTP: the first request's Host header (port stripped, case-insensitive) picks the endpoint;
+ *   the whole connection, head included, then goes through its tunnel as bytes. Unknown host →
+ *   404, malformed head → 400, head over `maxHeadBytes` → 431, no replica reachable → 502, each
+ *   with a one-line body. `parseHead()` / `hostName()` are the parser.
  */
-export {}
+export * from './tunnel.js'
+export * from './ingress.js'
+export { splice, type SpliceOptions, type SpliceResult } from './splice.js'
+export { parseHead, hostName, type HeadResult } from './http-head.js'

@@ -16,6 +16,11 @@
  *   manifestTimeout: 5m                      # close a lease whose manifest never comes
  *   ingress: { bind: 0.0.0.0, host: provider.example.org }   # published ports
  *   pidsLimit: 1024
+ * subnet:                                    # a gateway's fizz nodes
+ *   accept: [0x…]                            # fizz wallets it takes
+ *   ports: 31000-31999                       # ingress TCP ports for their services
+ *   httpPort: 8480                           # HTTP routed by host name <lease>-<service>-<port>.<domain>
+ *   domain: localhost
  * matcher: { grace: 150ms }
  * ```
  */
@@ -54,6 +59,17 @@ export interface ProviderConfig {
   pidsLimit: number
 }
 
+/** A gateway's subnet: which fizz wallets it accepts and how it exposes their services. */
+export interface SubnetConfig {
+  accept: Address[]
+  /** Ingress TCP ports handed to endpoints (both ends included). */
+  ports: { from: number, to: number }
+  /** The shared HTTP port that routes by host name (0: any free port). */
+  httpPort: number
+  /** Host names are `<lease>-<service>-<port>.<domain>`. */
+  domain: string
+}
+
 export interface MatcherConfig {
   /** Wait this long after the bid deadline for bids still in flight. */
   graceMs: number
@@ -74,6 +90,7 @@ export interface NodeConfig {
   tokens: Record<string, Address>
   heartbeatMs: number
   provider: ProviderConfig
+  subnet: SubnetConfig
   matcher: MatcherConfig
 }
 
@@ -89,7 +106,7 @@ export interface Flags {
   apiPort?: string
 }
 
-const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'deployment', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'matcher']
+const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'deployment', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'subnet', 'matcher']
 
 /** Reads `--config` (YAML or JSON) and overlays the flags. */
 export function loadConfig (flags: Flags): NodeConfig {
@@ -147,8 +164,18 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit'])
   const ing = f.map('provider.ingress', p.ingress)
   f.only('provider.ingress', ing, ['bind', 'host'])
-  const bind = f.str('provider.ingress.bind', ing.bind, '0.0.0.0')
+  // A fizz node's containers are reached through its gateway's tunnels only.
+  const bind = f.str('provider.ingress.bind', ing.bind, role === 'fizz' ? '127.0.0.1' : '0.0.0.0')
   if (isIP(bind) === 0) f.fail('provider.ingress.bind', `expected an IP address, got "${bind}"`)
+  const sn = f.map('subnet', file.subnet)
+  f.only('subnet', sn, ['accept', 'ports', 'httpPort', 'domain'])
+  const accept = (f.strings('subnet.accept', sn.accept) ?? []).map((a, i) => {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(a)) f.fail(`subnet.accept[${i}]`, 'expected a 0x wallet address')
+    return a.toLowerCase() as Address
+  })
+  const portsText = f.str('subnet.ports', sn.ports, '31000-31999')
+  const pm = /^(\d{1,5})-(\d{1,5})$/.exec(portsText)
+  if (pm === null || Number(pm[1]) < 1 || Number(pm[2]) > 65535 || Number(pm[1]) > Number(pm[2])) f.fail('subnet.ports', `expected a port range like 31000-31999, got "${portsText}"`)
   const m = f.map('matcher', file.matcher)
   f.only('matcher', m, ['grace'])
 
@@ -176,6 +203,12 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       manifestTimeoutMs: f.millis('provider.manifestTimeout', p.manifestTimeout, 300_000),
       ingress: { bind, host: f.str('provider.ingress.host', ing.host, '') || defaultHost(bind) },
       pidsLimit: p.pidsLimit === undefined ? 1024 : f.int('provider.pidsLimit', p.pidsLimit, 16, 1_000_000)
+    },
+    subnet: {
+      accept,
+      ports: { from: Number(pm![1]), to: Number(pm![2]) },
+      httpPort: sn.httpPort === undefined ? 8480 : f.int('subnet.httpPort', sn.httpPort, 0, 65535),
+      domain: f.str('subnet.domain', sn.domain, 'localhost')
     },
     matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) }
   }

@@ -12,9 +12,9 @@ import { ping, type Ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 import { PROTOCOLS, TOPICS } from '@dcn/protocol'
 
@@ -35,6 +35,11 @@ export interface HostOptions {
   /** Libp2p metrics go here; omit to run without metrics (benchmarks). */
   registry?: Registry
   maxConnections?: number
+  /**
+   * Run a circuit-relay-v2 server (a gateway for its fizz nodes). Reservations carry no data or
+   * time limit, and only peers `allowReservation` accepts get one.
+   */
+  relay?: { allowReservation: (peer: PeerId) => Promise<boolean> }
 }
 
 /**
@@ -61,6 +66,7 @@ function contentId (msg: { data: Uint8Array }): Uint8Array {
 }
 
 export async function createHost (opts: HostOptions): Promise<Host> {
+  const relay = opts.relay
   return await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen, announce: opts.announce ?? [] },
@@ -73,6 +79,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 200
     },
+    connectionGater: relay === undefined ? undefined : { denyInboundRelayReservation: async (peer: PeerId) => !(await relay.allowReservation(peer)) },
     metrics: opts.registry === undefined ? undefined : prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }),
     services: {
       identify: identify(),
@@ -86,6 +93,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
         // Keep private and loopback addresses: devnets and LANs are first-class.
         peerInfoMapper: passthroughMapper
       }),
+      ...(relay === undefined ? {} : { relay: circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 1024 } }) }),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,

@@ -3,7 +3,7 @@
  * `startNode` is what `dcn node` runs; benchmarks and simulations call it in-process.
  */
 import { Registry } from 'prom-client'
-import { SECP256K1_BACKEND, TOPICS, registerNode, type Deployment, type Role, type SettlementClients } from '@dcn/protocol'
+import { SECP256K1_BACKEND, TOPICS, registerNode, type Address, type Role } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
@@ -19,6 +19,13 @@ import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
 import { joinChain } from './roles/provider/chain.js'
 import { prepareLeasing } from './roles/provider/leasing.js'
+import { FizzDirectory } from './roles/gateway/directory.js'
+import { startGateway, type Gateway } from './roles/gateway/gateway.js'
+import { joinGateway, startFizz } from './roles/fizz/fizz.js'
+import { UserError } from './errors.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
 import type { Workloads } from './roles/provider/workloads.js'
 import { connectChain } from './chain/deployment.js'
 import { chainSenderPolicy } from './chain/sender-policy.js'
@@ -34,6 +41,7 @@ export interface DcnNode {
   api?: ApiServer
   bidEngine?: BidEngine
   workloads?: Workloads
+  gateway?: Gateway
   matcher?: Matcher
   status: () => NodeStatus
   stop: () => Promise<void>
@@ -52,6 +60,7 @@ export interface NodeStatus {
   uptimeSeconds: number
   provider?: ReturnType<BidEngine['status']>
   leases?: ReturnType<Workloads['list']>
+  subnet?: ReturnType<Gateway['status']>
   matcher?: ReturnType<Matcher['status']>
 }
 
@@ -66,20 +75,31 @@ export interface StartOptions {
 export async function startNode (config: NodeConfig, identity: Identity, opts: StartOptions = {}): Promise<DcnNode> {
   const log = opts.log ?? logger(config.role)
   const registry = new Registry()
+  const settlement = config.chain === undefined ? undefined : { c: await connectChain(config.chain, identity.wallet), d: config.chain.deployment }
+  // A fizz node joins its gateway on chain before its host asks the gateway for a reservation.
+  let gateway: { peer: PeerId, wallet: Address } | undefined
+  if (config.role === 'fizz') {
+    if (config.gateway === undefined || settlement === undefined) throw new UserError('a fizz node needs --gateway MULTIADDR (ending in /p2p/<gateway peer id>) and a chain (--rpc URL --deployment FILE)')
+    const peer = multiaddr(config.gateway).getComponents().findLast(c => c.name === 'p2p')?.value ?? null
+    if (peer === null) throw new UserError(`--gateway ${config.gateway}: the address must end in /p2p/<gateway peer id>`)
+    const gatewayPeer = peerIdFromString(peer)
+    gateway = { peer: gatewayPeer, wallet: await joinGateway(settlement.c, settlement.d, gatewayPeer, identity.peerId, config.provider.region, log) }
+  }
+  let directory: FizzDirectory | undefined
   const host = await createHost({
     privateKey: identity.peerKey,
-    listen: config.listen,
+    // Behind NAT, a fizz node is reachable only through its gateway's relay.
+    listen: config.role === 'fizz' ? [...config.listen, `${config.gateway!}/p2p-circuit`] : config.listen,
     announce: config.announce,
+    client: config.role === 'fizz',
+    relay: config.role === 'gateway' ? { allowReservation: async (peer) => await directory?.allows(peer) ?? false } : undefined,
     registry: opts.libp2pMetrics === false ? undefined : registry
+  }).catch((err: Error) => {
+    const refused = /reservation failed with status (\w+)/.exec(err.message)
+    if (refused !== null) throw new UserError(`the gateway refused this fizz node a relay reservation (${refused[1]}); is it registered under that gateway?`, 1)
+    throw err
   })
   const metrics = new NodeMetrics(registry)
-  let settlement: { c: SettlementClients, d: Deployment } | undefined
-  try {
-    if (config.chain !== undefined) settlement = { c: await connectChain(config.chain, identity.wallet), d: config.chain.deployment }
-  } catch (err) {
-    await host.stop()
-    throw err
-  }
   const senderPolicy = settlement === undefined ? undefined : chainSenderPolicy(settlement.c, settlement.d, log)
   const gossip = new Gossip({ host, chainId: config.chainId, wallet: identity.wallet, metrics, log, senderPolicy })
   const node: DcnNode = { role: config.role, host, gossip, metrics, identity, status: () => status(), stop: async () => { await stop() } }
@@ -104,13 +124,13 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       stoppers.push(() => { engine.stop() })
       if (settlement !== undefined) {
         // Leases need a chain; a gossip-only provider (market tests, simulations) bids without a runtime.
-        const leasing = await prepareLeasing({ host, engine, config, ...settlement, metrics, log })
+        const leasing = await prepareLeasing({ host, capacity: engine, config, ...settlement, metrics, log })
         stoppers.push(leasing.stop)
-        stoppers.push(await joinChain(settlement.c, settlement.d, identity.peerId, config.provider.region, engine, log, leasing.workloads))
+        stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads))
         await leasing.start()
         node.workloads = leasing.workloads
       }
-      const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, ledger: engine.ledger, tier: () => engine.tier, intervalMs: config.heartbeatMs })
+      const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, supply: engine.supply, tier: () => engine.tier, intervalMs: config.heartbeatMs })
       beats.start()
       stoppers.push(() => { beats.stop() })
     } else if (config.role === 'matcher') {
@@ -125,6 +145,20 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       gossip.join(TOPICS.matches)
       node.matcher = matcher
       stoppers.push(() => { matcher.stop() })
+    } else if (config.role === 'gateway' && settlement !== undefined) {
+      directory = new FizzDirectory({ host, ...settlement, log })
+      const gw = await startGateway({ host, gossip, config, ...settlement, directory, metrics, log })
+      node.bidEngine = gw.engine
+      node.gateway = gw
+      stoppers.push(() => { void gw.stop() })
+      const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, supply: gw.engine.supply, tier: () => gw.engine.tier, intervalMs: config.heartbeatMs })
+      beats.start()
+      stoppers.push(() => { beats.stop() })
+    } else if (config.role === 'fizz' && settlement !== undefined && gateway !== undefined) {
+      const fizz = await startFizz({ host, config, ...settlement, gateway, metrics, log })
+      node.workloads = fizz.workloads
+      stoppers.push(fizz.stop)
+      for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
     } else {
       // Relay the market so every node strengthens the mesh; role services come with their packages.
       for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
@@ -153,6 +187,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       provider: node.bidEngine?.status(),
       leases: node.workloads?.list(),
+      subnet: node.gateway?.status(),
       matcher: node.matcher?.status()
     }
   }

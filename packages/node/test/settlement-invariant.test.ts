@@ -1,13 +1,15 @@
 /**
  * Random sequences against the settlement contracts on a real anvil: deposits, escrow
  * withdrawals, leases in SPON and USDX (some of them invalid), updates, provider withdrawals,
+ * pauses and resumes (by the provider, and refused ones by others or in the wrong state),
  * closes by the owner, the provider or a stranger, ratings, fee withdrawals and time jumps
  * (pinned with evm_setNextBlockTimestamp + evm_mine, so a seed replays exactly). A reference
  * model predicts every outcome (which calls must revert, and with which reason), every event
  * and every balance; about a third of the calls are mined without simulation, so the contract
  * itself reverts them. After each step the chain must equal the model, and for every token
  *   token.balanceOf(escrow) == Σ actors (escrow.balanceOf + escrow.lockedOf) + escrow.fees.
- * Per lease: paid to the provider ≤ locked, and once closed paid + refund + fees == locked.
+ * Per lease: paid to the provider ≤ locked, once closed paid + refund + fees == locked, nothing
+ * accrues while paused, and end − start == duration + the seconds of its resumed pauses.
  *
  * Seeded: DCN_SEED=<n> replays a run; DCN_STEPS=<n> changes its length (default 2000); DCN_PROGRESS=1
  * prints the time every 100 steps. A failure prints the seed, the step and the steps before it.
@@ -56,6 +58,11 @@ interface ModelLease {
   refund: bigint
   closedAt: bigint
   rating: number
+  /** When the provider paused it; 0 while it runs (stays set once closed while paused). */
+  pausedAt: bigint
+  /** The duration bought, and the seconds of the pauses it has resumed from (its end moved on by them). */
+  duration: bigint
+  pausedFor: bigint
 }
 
 interface Expected { ok: true }
@@ -98,7 +105,7 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
     const leases: ModelLease[] = []
     const usedOrders: Hex[] = []
     let clock = await chain.now()
-    const counts = { ok: 0, refused: 0, raw: 0, leases: 0, closes: 0, payments: 0, jumps: 0 }
+    const counts = { ok: 0, refused: 0, raw: 0, leases: 0, closes: 0, payments: 0, jumps: 0, pauses: 0, resumes: 0, whilePaused: 0 }
     const refusals: Record<string, number> = {}
     const refusal = (reason: string): void => { counts.refused++; refusals[reason] = (refusals[reason] ?? 0) + 1 }
 
@@ -109,9 +116,18 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
       held: { ...held }
     })
 
-    /** Pays what has accrued up to min(T, end), as the contract must: returns the LeasePaid it emits, if any. */
-    const settle = (l: ModelLease, T: bigint): PaidEvent | null => {
+    /** Where the lease would end if resumed at T: a paused lease's end moves on with the pause. */
+    const endAt = (l: ModelLease, T: bigint): bigint => l.pausedAt === 0n ? l.end : l.end + T - l.pausedAt
+    /** Up to when an open lease is paid at T: min(T, end, pausedAt if paused). */
+    const payableUntil = (l: ModelLease, T: bigint): bigint => {
       let t = T < l.end ? T : l.end
+      if (l.pausedAt !== 0n && l.pausedAt < t) t = l.pausedAt
+      return t
+    }
+
+    /** Pays what has accrued up to min(T, end, pausedAt), as the contract must: returns the LeasePaid it emits, if any. */
+    const settle = (l: ModelLease, T: bigint): PaidEvent | null => {
+      let t = payableUntil(l, T)
       if (t < l.paidUntil) t = l.paidUntil
       if (t === l.paidUntil) return null
       const gross = l.price * (t - l.paidUntil)
@@ -134,6 +150,7 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
     }
 
     const close = (l: ModelLease, T: bigint, reason: number): [PaidEvent | null, ClosedEvent] => {
+      if (l.pausedAt !== 0n) counts.whilePaused++
       const paid = settle(l, T)
       l.closedAt = T
       l.refund = l.locked
@@ -181,7 +198,8 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
       assert.is(created.length, 1)
       const l: ModelLease = {
         id: BigInt(leases.length + 1), owner: p.u, sym: p.s, price: p.price, start: clock, end: clock + BigInt(p.duration), paidUntil: clock,
-        locked: p.locked, initial: p.locked, paid: 0n, fees: 0n, refund: 0n, closedAt: 0n, rating: 0
+        locked: p.locked, initial: p.locked, paid: 0n, fees: 0n, refund: 0n, closedAt: 0n, rating: 0, pausedAt: 0n,
+        duration: BigInt(p.duration), pausedFor: 0n
       }
       const e = created[0].args
       assert.equal(
@@ -241,6 +259,8 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
       return receipt
     }
 
+    const state = (l: ModelLease): string => l.closedAt !== 0n ? ' (closed)' : l.pausedAt !== 0n ? ` (paused at +${l.pausedAt - l.start} s)` : ''
+
     const leaseEvents = (receipt: TransactionReceipt, id: bigint): { paid: PaidEvent[], closed: ClosedEvent[] } => ({
       paid: parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeasePaid' }).filter(e => e.args.leaseId === id)
         .map(e => ({ gross: e.args.gross, toProvider: e.args.toProvider, fees: e.args.fees })),
@@ -254,14 +274,17 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
         chain.reader.readContract({ address: d.leases, abi: LeasesAbi, functionName: 'accrued', args: [l.id] }),
         chain.reader.readContract({ address: d.leases, abi: LeasesAbi, functionName: 'isActive', args: [l.id] })
       ])
-      // What accrues now (the latest block is always at the clock): nothing once closed, never past the end.
-      const until = l.closedAt !== 0n ? l.paidUntil : clock < l.end ? clock : l.end
-      const g = l.price * (until - l.paidUntil)
+      // What accrues now (the latest block is always at the clock): nothing once closed, never past the end nor the pause.
+      const until = l.closedAt !== 0n ? l.paidUntil : payableUntil(l, clock)
+      const g = l.price * (until > l.paidUntil ? until - l.paidUntil : 0n)
       assert.equal({ gross, toProvider }, { gross: g, toProvider: g - bps(g, FOUNDATION_FEE_BPS) - (l.sym === 'SPON' ? 0n : bps(g, TOKEN_FEE_BPS)) }, `lease ${l.id}: accrued()`)
-      assert.is(active, l.closedAt === 0n && clock < l.end, `lease ${l.id}: isActive()`)
+      assert.is(active, l.closedAt === 0n && clock < endAt(l, clock), `lease ${l.id}: isActive()`)
+      if (l.pausedAt !== 0n && l.closedAt === 0n) assert.is(l.paidUntil, l.pausedAt, `lease ${l.id}: paused, paid up to the pause`)
+      // Paid, still to be paid and paused seconds always add up to the duration bought.
+      assert.is(l.end - l.start, l.duration + l.pausedFor, `lease ${l.id}: end − start == duration + time paused`)
       assert.equal(
-        { locked: got.locked, paidUntil: BigInt(got.paidUntil), closedAt: BigInt(got.closedAt), end: BigInt(got.end), rating: got.rating },
-        { locked: l.locked, paidUntil: l.paidUntil, closedAt: l.closedAt, end: l.end, rating: l.rating }, `lease ${l.id} on chain`)
+        { locked: got.locked, paidUntil: BigInt(got.paidUntil), closedAt: BigInt(got.closedAt), end: BigInt(got.end), rating: got.rating, pausedAt: BigInt(got.pausedAt) },
+        { locked: l.locked, paidUntil: l.paidUntil, closedAt: l.closedAt, end: l.end, rating: l.rating, pausedAt: l.pausedAt }, `lease ${l.id} on chain`)
       assert.ok(l.paid <= l.initial, `lease ${l.id}: paid ${l.paid} above the ${l.initial} locked`)
       assert.ok(l.paid + l.fees <= l.initial, `lease ${l.id}: paid + fees above what was locked`)
       if (l.closedAt !== 0n) assert.is(l.paid + l.refund + l.fees, l.initial, `lease ${l.id}: paid + refund + fees == locked`)
@@ -281,6 +304,19 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
         }
       }
       assert.equal(snap, expectedSnapshot(), 'chain == model')
+    }
+
+    /** A mined resumeLease at the clock: checks its events and moves the model's end and paidUntil on by the pause. */
+    const resume = (l: ModelLease, receipt: TransactionReceipt): void => {
+      const dt = clock - l.pausedAt
+      assert.equal(leaseEvents(receipt, l.id), { paid: [], closed: [] }, 'resume pays nothing')
+      const ev = parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeaseResumed' })
+      assert.equal(ev.map(e => [e.args.leaseId, e.args.pausedFor]), [[l.id, dt]], 'LeaseResumed')
+      l.paidUntil += dt
+      l.end += dt
+      l.pausedFor += dt
+      l.pausedAt = 0n
+      counts.resumes++
     }
 
     // ------------------------------------------------------------ actions
@@ -338,7 +374,7 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
         const u = old.owner
         const plan = planLease(u, false)
         const by = chance(0.9) ? u : pick([...users.filter(x => x !== u), provider])
-        note(`update lease ${old.id} at +${clock - old.start} s of ${old.end - old.start}${old.closedAt !== 0n ? ' (closed)' : ''} by ${by.name} to ${describe(plan)} (has ${bal[u.name][plan.s]})`)
+        note(`update lease ${old.id} at +${clock - old.start} s of ${old.end - old.start}${state(old)} by ${by.name} to ${describe(plan)} (has ${bal[u.name][plan.s]})`)
         let expected: Outcome
         let events: { paid: PaidEvent[], closed: ClosedEvent[] } | null = null
         const saved = checkpoint(old)
@@ -362,13 +398,14 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
         const open = leases.filter(x => x.closedAt === 0n)
         const l = open.length > 0 && chance(0.85) ? pick(open) : pick(leases)
         const by = chance(0.8) ? provider : pick([...users, outsider])
-        note(`withdraw lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${l.closedAt !== 0n ? ' (closed)' : ''}`)
+        note(`withdraw lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${state(l)}`)
         if (l.closedAt !== 0n) {
           await send(by, { address: d.leases, abi: LeasesAbi, functionName: 'withdraw', args: [l.id] }, { ok: false, reason: 'Leases: lease already closed' })
           return [l]
         }
+        if (l.pausedAt !== 0n) counts.whilePaused++
         const paid = settle(l, clock)
-        const closed = clock >= l.end ? close(l, clock, CLOSE.Expired) : null
+        const closed = clock >= endAt(l, clock) ? close(l, clock, CLOSE.Expired) : null
         const receipt = await send(by, { address: d.leases, abi: LeasesAbi, functionName: 'withdraw', args: [l.id] }, { ok: true })
         assert.equal(leaseEvents(receipt!, l.id), { paid: paid === null ? [] : [paid], closed: closed === null ? [] : [closed[1]] }, 'withdraw events')
         return [l]
@@ -378,14 +415,54 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
         const open = leases.filter(x => x.closedAt === 0n)
         const l = open.length > 0 && chance(0.85) ? pick(open) : pick(leases)
         const by = pick([l.owner, l.owner, provider, provider, pick([...users.filter(u => u !== l.owner), outsider])])
-        note(`close lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${l.closedAt !== 0n ? ' (closed)' : ''}`)
+        note(`close lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${state(l)}`)
         const call: Call = { address: d.leases, abi: LeasesAbi, functionName: 'closeLease', args: [l.id] }
         if (l.closedAt !== 0n) { await send(by, call, { ok: false, reason: 'Leases: lease already closed' }); return [l] }
-        const reason = clock >= l.end ? CLOSE.Expired : by === l.owner ? CLOSE.Owner : by === provider ? CLOSE.Provider : null
+        const reason = clock >= endAt(l, clock) ? CLOSE.Expired : by === l.owner ? CLOSE.Owner : by === provider ? CLOSE.Provider : null
         if (reason === null) { await send(by, call, { ok: false, reason: 'Leases: only the owner or the provider can close an active lease' }); return [l] }
         const [paid, closed] = close(l, clock, reason)
         const receipt = await send(by, call, { ok: true })
         assert.equal(leaseEvents(receipt!, l.id), { paid: paid === null ? [] : [paid], closed: [closed] }, 'close events')
+        return [l]
+      }],
+      [6, async () => { // pause, mostly by the provider and of a running lease; the rest must be refused
+        if (leases.length === 0) return []
+        const running = leases.filter(x => x.closedAt === 0n && x.pausedAt === 0n && clock < x.end)
+        const paused = leases.filter(x => x.closedAt === 0n && x.pausedAt !== 0n)
+        const ended = leases.filter(x => x.closedAt === 0n && x.pausedAt === 0n && clock >= x.end)
+        const r = rng()
+        const l = running.length > 0 && r < 0.7 ? pick(running) : paused.length > 0 && r < 0.8 ? pick(paused)
+          : ended.length > 0 && r < 0.88 ? pick(ended) : pick(leases)
+        const by = chance(0.85) ? provider : pick([l.owner, ...users.filter(u => u !== l.owner), outsider])
+        note(`pause lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${state(l)}`)
+        const expected: Outcome = by !== provider ? { ok: false, reason: 'Leases: only the provider can pause a lease' }
+          : l.closedAt !== 0n ? { ok: false, reason: 'Leases: lease already closed' }
+            : l.pausedAt !== 0n ? { ok: false, reason: 'Leases: lease already paused' }
+              : clock >= l.end ? { ok: false, reason: 'Leases: lease has run out' } : { ok: true }
+        const paid = expected.ok ? settle(l, clock) : null
+        const receipt = await send(by, { address: d.leases, abi: LeasesAbi, functionName: 'pauseLease', args: [l.id] }, expected)
+        if (receipt !== null) {
+          l.pausedAt = clock
+          counts.pauses++
+          assert.equal(leaseEvents(receipt, l.id), { paid: paid === null ? [] : [paid], closed: [] }, 'pause events')
+          const ev = parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeasePaused' })
+          assert.equal(ev.map(e => [e.args.leaseId, e.args.at]), [[l.id, clock]], 'LeasePaused')
+        }
+        return [l]
+      }],
+      [5, async () => { // resume, mostly by the provider and of a paused lease; the rest must be refused
+        if (leases.length === 0) return []
+        const paused = leases.filter(x => x.closedAt === 0n && x.pausedAt !== 0n)
+        const open = leases.filter(x => x.closedAt === 0n)
+        const r = rng()
+        const l = paused.length > 0 && r < 0.8 ? pick(paused) : open.length > 0 && r < 0.9 ? pick(open) : pick(leases)
+        const by = chance(0.85) ? provider : pick([l.owner, ...users.filter(u => u !== l.owner), outsider])
+        note(`resume lease ${l.id} by ${by.name} at +${clock - l.start} s of ${l.end - l.start}${state(l)}`)
+        const expected: Outcome = by !== provider ? { ok: false, reason: 'Leases: only the provider can resume a lease' }
+          : l.closedAt !== 0n ? { ok: false, reason: 'Leases: lease already closed' }
+            : l.pausedAt === 0n ? { ok: false, reason: 'Leases: lease is not paused' } : { ok: true }
+        const receipt = await send(by, { address: d.leases, abi: LeasesAbi, functionName: 'resumeLease', args: [l.id] }, expected)
+        if (receipt !== null) resume(l, receipt)
         return [l]
       }],
       [3, async () => { // rate
@@ -435,9 +512,13 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
       if (process.env.DCN_PROGRESS !== undefined && step % 100 === 0) console.log(`step ${step}: ${((Date.now() - started) / 1000).toFixed(1)} s`)
     }
 
-    // Finally everything runs out: each open lease is settled and closed, and adds up.
+    // Finally everything runs out: each paused lease is resumed, each open lease is settled and closed, and adds up.
     step = STEPS + 1
-    note('final: run every lease out and close it')
+    note('final: resume every paused lease, run every lease out and close it')
+    for (const l of leases.filter(x => x.closedAt === 0n && x.pausedAt !== 0n)) {
+      await chain.setNextTimestamp(clock)
+      resume(l, await write(provider.c, 'resume', { address: d.leases, abi: LeasesAbi, functionName: 'resumeLease', args: [l.id] }))
+    }
     clock += 5001n
     await chain.mineAt(clock)
     for (const l of leases.filter(x => x.closedAt === 0n)) {
@@ -449,7 +530,7 @@ test('random deposits, leases, withdrawals, closes and time jumps keep escrow ba
     }
     await checkAll(leases)
     for (const u of users) for (const s of SYMS) assert.is(lockd[u.name][s], 0n)
-    console.log(`settlement invariant: ${STEPS} steps in ${((Date.now() - started) / 1000).toFixed(1)} s; ${counts.ok} transactions, ${counts.refused} refused; ${counts.raw} of them all sent unsimulated, ${counts.leases} leases, ${counts.payments} payments, ${counts.closes} closes, ${counts.jumps} time jumps`)
+    console.log(`settlement invariant: ${STEPS} steps in ${((Date.now() - started) / 1000).toFixed(1)} s; ${counts.ok} transactions, ${counts.refused} refused; ${counts.raw} of them all sent unsimulated, ${counts.leases} leases, ${counts.payments} payments, ${counts.closes} closes, ${counts.pauses} pauses, ${counts.resumes} resumes, ${counts.whilePaused} withdrawals, closes or updates of paused leases, ${counts.jumps} time jumps`)
     console.log(`refused: ${Object.entries(refusals).map(([r, n]) => `${n}× ${r}`).join(', ')}`)
   } catch (err) {
     console.log(`\nsettlement invariant FAILED at step ${step} with seed ${SEED} (replay: DCN_SEED=${SEED} DCN_STEPS=${STEPS} node scripts/test.mjs settlement-invariant)`)

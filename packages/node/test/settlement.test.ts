@@ -1,14 +1,14 @@
 /**
  * The settlement contracts on a real anvil: per-second streaming, running out of funds, fees
- * in SPON and in another token, every refusal of createLease (with nothing changed on chain),
- * rating and update. Amounts are checked to the base unit.
+ * in SPON and in another token, pausing and resuming by the provider, every refusal of
+ * createLease (with nothing changed on chain), rating and update. Amounts are checked to the base unit.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak256, parseEventLogs, toHex, type Address } from 'viem'
 import {
-  EscrowAbi, GAS_HEADROOM, LeasesAbi, SettlementError, accrued, closeLease, createLease, deposit, escrowBalance, getLease, rateLease, setTier, solBid,
-  solMatch, solOrder, waitForReceipt, withdrawEscrow, withdrawLease, write,
+  EscrowAbi, GAS_HEADROOM, LeasesAbi, SettlementError, accrued, closeLease, createLease, deposit, escrowBalance, getLease, pauseLease, rateLease,
+  resumeLease, setTier, solBid, solMatch, solOrder, waitForReceipt, withdrawEscrow, withdrawLease, write,
   type LeaseSigned, type SettlementClients
 } from '@dcn/protocol'
 import { FOUNDATION_FEE_BPS, TOKEN_FEE_BPS, TestChain, bps, type Actor } from './helpers/chain.js'
@@ -53,7 +53,7 @@ async function rejects (fn: () => Promise<unknown>, reason: string): Promise<voi
 const leaseArgs = (s: LeaseSigned) => [solOrder(s.order), s.orderSig, solBid(s.bid), s.bidSig, solMatch(s.match), s.matchSig] as const
 
 /** Sends without simulating, so the contract itself must refuse in a mined transaction. */
-async function sendUnsimulated (c: SettlementClients, functionName: 'createLease' | 'updateLease', args: readonly unknown[]): Promise<'success' | 'reverted'> {
+async function sendUnsimulated (c: SettlementClients, functionName: 'createLease' | 'updateLease' | 'pauseLease' | 'resumeLease', args: readonly unknown[]): Promise<'success' | 'reverted'> {
   const hash = await c.wallet.writeContract({ address: chain.d.leases, abi: LeasesAbi, functionName, args, gas: 3_000_000n } as Parameters<SettlementClients['wallet']['writeContract']>[0])
   return (await waitForReceipt(c, hash)).status
 }
@@ -186,6 +186,282 @@ test('funds run out: a withdraw after the end closes the lease; the provider got
   const ev = await closedEvents(other.leaseId)
   assert.is(ev[0].args.reason, CLOSE.Expired)
   assert.is((await balances(user, d.spon)).locked, user0.locked)
+})
+
+// ---------------------------------------------------------- pause, resume
+
+async function isActive (leaseId: bigint): Promise<boolean> {
+  return await chain.reader.readContract({ address: chain.d.leases, abi: LeasesAbi, functionName: 'isActive', args: [leaseId] })
+}
+
+async function paidEvents (leaseId: bigint, fromBlock: bigint) {
+  return await chain.reader.getContractEvents({ address: chain.d.leases, abi: LeasesAbi, eventName: 'LeasePaid', args: { leaseId }, fromBlock })
+}
+
+test('pause stops accrual; resume moves paidUntil and end on by the paused time and accrual restarts', async () => {
+  const { d, provider } = chain
+  const user = chain.users[0]
+  const p = 1_000_003n
+  const D = 1_000n
+  const prov0 = await balances(provider, d.spon)
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, price: p, duration: Number(D) }))
+
+  // Pausing at 100 s pays the 100 s accrued so far.
+  const t1 = 100n
+  await chain.setNextTimestamp(lease.start + t1)
+  const fromBlock = (await chain.reader.getBlockNumber()) + 1n
+  const { at } = await pauseLease(provider.c, d, lease.leaseId)
+  assert.is(at, lease.start + t1, 'LeasePaused at the block time')
+  const [paid1] = await paidEvents(lease.leaseId, fromBlock)
+  assert.is(paid1.args.gross, p * t1, 'the pause settles what accrued')
+  const fee1 = bps(p * t1, FOUNDATION_FEE_BPS)
+  assert.is((await balances(provider, d.spon)).unlocked - prov0.unlocked, p * t1 - fee1)
+  const paused = await getLease(user.c, d, lease.leaseId)
+  assert.equal([paused.pausedAt, paused.paidUntil, paused.end, paused.closedAt], [lease.start + t1, lease.start + t1, lease.end, 0n])
+  assert.is(paused.locked, p * D - p * t1)
+
+  // While paused nothing accrues, second after second, however long; the lease stays active.
+  for (const dt of [0n, 1n, 2n, 7n, 250n]) {
+    await chain.mineAt(lease.start + t1 + dt)
+    assert.equal(await accrued(provider.c, d, lease.leaseId), { gross: 0n, toProvider: 0n }, `accrued ${dt} s into the pause`)
+    assert.is(await isActive(lease.leaseId), true)
+  }
+
+  // Resumed at 400 s: 300 s paused, end and paidUntil move on by them, nothing is paid for them.
+  const t2 = 400n
+  await chain.setNextTimestamp(lease.start + t2)
+  const from2 = (await chain.reader.getBlockNumber()) + 1n
+  const { pausedFor } = await resumeLease(provider.c, d, lease.leaseId)
+  assert.is(pausedFor, t2 - t1)
+  assert.is((await paidEvents(lease.leaseId, from2)).length, 0, 'resume pays nothing')
+  const resumed = await getLease(user.c, d, lease.leaseId)
+  assert.equal([resumed.pausedAt, resumed.paidUntil, resumed.end, resumed.closedAt], [0n, lease.start + t2, lease.end + (t2 - t1), 0n])
+  assert.is(resumed.locked, paused.locked, 'locked untouched by the pause')
+  assert.is((await balances(provider, d.spon)).unlocked - prov0.unlocked, p * t1 - fee1)
+
+  // Accrual restarts from the resume.
+  await chain.mineAt(lease.start + t2 + 1n)
+  assert.is((await accrued(provider.c, d, lease.leaseId)).gross, p)
+  await chain.mineAt(lease.start + t2 + 50n)
+  const a = await accrued(provider.c, d, lease.leaseId)
+  assert.equal(a, { gross: p * 50n, toProvider: p * 50n - bps(p * 50n, FOUNDATION_FEE_BPS) })
+  await chain.setNextTimestamp(lease.start + t2 + 50n)
+  await withdrawLease(provider.c, d, lease.leaseId)
+  assert.is((await balances(provider, d.spon)).unlocked - prov0.unlocked, p * t1 - fee1 + a.toProvider)
+  await closeLease(user.c, d, lease.leaseId)
+})
+
+test('a lease paused twice runs to its end: paid exactly price × duration (less fees), ends at start + duration + the paused time', async () => {
+  const { d, provider, outsider } = chain
+  const user = chain.users[1]
+  const usdx = chain.usdx
+  const p = 12_345n
+  const D = 1_000n
+  const user0 = await balances(user, usdx)
+  const prov0 = await balances(provider, usdx)
+  const fees0 = await fees(usdx)
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, token: usdx, price: p, duration: Number(D) }))
+  const fromBlock = lease.block
+
+  // Paused from 200 s to 500 s (the end moves to 1,300 s), then from 900 s to 1,700 s: 1,100 s in all.
+  await chain.setNextTimestamp(lease.start + 200n)
+  await pauseLease(provider.c, d, lease.leaseId)
+  await chain.setNextTimestamp(lease.start + 500n)
+  await resumeLease(provider.c, d, lease.leaseId)
+  const end1 = (await getLease(user.c, d, lease.leaseId)).end
+  assert.is(end1, lease.end + 300n)
+  await chain.setNextTimestamp(lease.start + 900n)
+  await pauseLease(provider.c, d, lease.leaseId)
+  const P = 300n + 800n
+  // Past its recorded end the paused lease has not run out: still active, a stranger may not close it, withdraw does not close it.
+  await chain.mineAt(end1 + 50n)
+  assert.is(await isActive(lease.leaseId), true, 'paused past its recorded end, still active')
+  await rejects(async () => await closeLease(outsider.c, d, lease.leaseId), 'Leases: only the owner or the provider can close an active lease')
+  await chain.setNextTimestamp(end1 + 60n)
+  await withdrawLease(outsider.c, d, lease.leaseId)
+  assert.is((await getLease(user.c, d, lease.leaseId)).closedAt, 0n, 'withdraw while paused does not close')
+  await chain.setNextTimestamp(lease.start + 1_700n)
+  await resumeLease(provider.c, d, lease.leaseId)
+  const mid = await getLease(user.c, d, lease.leaseId)
+  assert.is(mid.end, lease.start + D + P, 'end = start + duration + paused time')
+  assert.is(mid.paidUntil, lease.start + 1_700n)
+  assert.is(mid.end - mid.paidUntil, D - 200n - 400n, 'the unpaid seconds are all still there')
+
+  // One second before the new end it is active; at the end it has run out and anyone may close it.
+  await chain.mineAt(mid.end - 1n)
+  assert.is(await isActive(lease.leaseId), true)
+  assert.is((await accrued(provider.c, d, lease.leaseId)).gross, p * (D - 600n - 1n))
+  await chain.mineAt(mid.end + 30n)
+  assert.is(await isActive(lease.leaseId), false)
+  assert.is((await accrued(provider.c, d, lease.leaseId)).gross, p * (D - 600n), 'accrual stops at the moved end')
+  await chain.setNextTimestamp(mid.end + 40n)
+  const { refund } = await closeLease(outsider.c, d, lease.leaseId)
+  assert.is(refund, 0n)
+  const [closed] = await closedEvents(lease.leaseId)
+  assert.is(closed.args.reason, CLOSE.Expired)
+  const l = await getLease(user.c, d, lease.leaseId)
+  assert.equal([l.paidUntil, l.closedAt, l.locked, l.pausedAt], [lease.start + D + P, mid.end + 40n, 0n, 0n])
+
+  // Three payments (at the two pauses and at the close) make exactly price × duration gross.
+  const paid = await paidEvents(lease.leaseId, fromBlock)
+  assert.equal(paid.map(e => e.args.gross), [p * 200n, p * 400n, p * (D - 600n)])
+  assert.is(paid.reduce((sum, e) => sum + (e.args.gross ?? 0n), 0n), p * D)
+  const provTotal = (await balances(provider, usdx)).unlocked - prov0.unlocked
+  const to = (g: bigint): bigint => g - bps(g, FOUNDATION_FEE_BPS) - bps(g, TOKEN_FEE_BPS)
+  assert.is(provTotal, to(p * 200n) + to(p * 400n) + to(p * (D - 600n)), 'provider: each payment less 20% and 2%')
+  assert.is(provTotal + (await fees(usdx) - fees0), lease.locked, 'provider + fees == locked')
+  const user1 = await balances(user, usdx)
+  assert.is(user1.unlocked, user0.unlocked - lease.locked, 'the owner paid price × duration · 1.02, no more')
+  assert.is(user1.locked, user0.locked)
+})
+
+test('close while paused refunds everything after pausedAt: by the owner, by the provider, past the original end, by update', async () => {
+  const { d, provider } = chain
+  const user = chain.users[2]
+  const p = 9_876_543n
+  const D = 600n
+  const user0 = await balances(user, d.spon)
+  const prov0 = await balances(provider, d.spon)
+
+  // The owner closes 500 s into a pause that began at 120 s, past the original end.
+  const a = await createLease(user.c, d, await chain.signedLease({ user, price: p, duration: Number(D) }))
+  await chain.setNextTimestamp(a.start + 120n)
+  await pauseLease(provider.c, d, a.leaseId)
+  await chain.setNextTimestamp(a.start + 620n)
+  const ra = await closeLease(user.c, d, a.leaseId)
+  assert.is(ra.refund, p * D - p * 120n, 'refund = locked − p · (pausedAt − start)')
+  assert.is((await closedEvents(a.leaseId))[0].args.reason, CLOSE.Owner, 'not Expired: a paused lease has not run out')
+  const la = await getLease(user.c, d, a.leaseId)
+  assert.equal([la.paidUntil, la.closedAt, la.locked, la.pausedAt], [a.start + 120n, a.start + 620n, 0n, a.start + 120n])
+  await chain.increaseTime(100)
+  assert.equal(await accrued(provider.c, d, a.leaseId), { gross: 0n, toProvider: 0n })
+  assert.is(await isActive(a.leaseId), false)
+  await rejects(async () => await resumeLease(provider.c, d, a.leaseId), 'Leases: lease already closed')
+
+  // The provider closes a lease it paused at its start second: nothing paid, all refunded.
+  const b = await createLease(user.c, d, await chain.signedLease({ user, price: p, duration: Number(D) }))
+  await chain.setNextTimestamp(b.start)
+  await pauseLease(provider.c, d, b.leaseId)
+  await chain.setNextTimestamp(b.start + 30n)
+  const rb = await closeLease(provider.c, d, b.leaseId)
+  assert.is(rb.refund, b.locked)
+  assert.is((await closedEvents(b.leaseId))[0].args.reason, CLOSE.Provider)
+
+  // update of a paused lease closes it the same way (reason Updated).
+  const c = await createLease(user.c, d, await chain.signedLease({ user, price: p, duration: Number(D) }))
+  await chain.setNextTimestamp(c.start + 45n)
+  await pauseLease(provider.c, d, c.leaseId)
+  const next = await chain.signedLease({ user, price: p, duration: 10 })
+  await chain.setNextTimestamp(c.start + 300n)
+  const created = await createLease(user.c, d, next, c.leaseId)
+  const [closedC] = await closedEvents(c.leaseId)
+  assert.is(closedC.args.reason, CLOSE.Updated)
+  assert.is(closedC.args.refund, c.locked - p * 45n)
+  await chain.setNextTimestamp(c.start + 300n)
+  assert.is((await closeLease(user.c, d, created.leaseId)).refund, created.locked, 'the new lease closed in its first second')
+
+  // In all: the owner paid for 120 + 0 + 45 seconds, the provider got them less 20%.
+  const g = p * 165n
+  const user1 = await balances(user, d.spon)
+  assert.is(user1.unlocked, user0.unlocked - g)
+  assert.is(user1.locked, user0.locked)
+  assert.is((await balances(provider, d.spon)).unlocked - prov0.unlocked, p * 120n - bps(p * 120n, FOUNDATION_FEE_BPS) + p * 45n - bps(p * 45n, FOUNDATION_FEE_BPS))
+})
+
+test('withdraw while paused pays only up to pausedAt', async () => {
+  const { d, provider } = chain
+  const user = chain.users[0]
+  const p = 5_555_555n
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, price: p, duration: 300 }))
+  await chain.setNextTimestamp(lease.start + 40n)
+  await withdrawLease(provider.c, d, lease.leaseId)
+  const prov0 = await balances(provider, d.spon)
+  const fees0 = await fees(d.spon)
+  await chain.setNextTimestamp(lease.start + 70n)
+  await pauseLease(provider.c, d, lease.leaseId)
+  const prov1 = await balances(provider, d.spon)
+  assert.is(prov1.unlocked - prov0.unlocked, p * 30n - bps(p * 30n, FOUNDATION_FEE_BPS), 'the pause pays 40 s → 70 s')
+  const fromBlock = (await chain.reader.getBlockNumber()) + 1n
+  for (const t of [71n, 150n, 299n, 300n, 1_000n]) {
+    await chain.setNextTimestamp(lease.start + t)
+    await withdrawLease(provider.c, d, lease.leaseId)
+  }
+  assert.is((await paidEvents(lease.leaseId, fromBlock)).length, 0, 'no payment while paused')
+  assert.is((await closedEvents(lease.leaseId, fromBlock)).length, 0, 'not closed either')
+  assert.is((await balances(provider, d.spon)).unlocked, prov1.unlocked)
+  assert.is(await fees(d.spon) - fees0, bps(p * 30n, FOUNDATION_FEE_BPS))
+  const l = await getLease(user.c, d, lease.leaseId)
+  assert.equal([l.paidUntil, l.pausedAt, l.locked, l.closedAt], [lease.start + 70n, lease.start + 70n, p * 300n - p * 70n, 0n])
+  const { refund } = await closeLease(user.c, d, lease.leaseId)
+  assert.is(refund, p * 230n)
+})
+
+test('only the provider pauses and resumes; pausing twice, resuming a running lease, pausing a closed or ended lease are refused and change nothing', async () => {
+  const { d, provider, outsider } = chain
+  const user = chain.users[1]
+  const lease = await createLease(user.c, d, await chain.signedLease({ user, price: 1_000n, duration: 1000 }))
+  /** Refused in the simulation and in a mined transaction; every balance and the lease as they were. */
+  const refusedCall = async (by: Actor, fn: 'pauseLease' | 'resumeLease', leaseId: bigint, reason: string): Promise<void> => {
+    const before = await chain.snapshot()
+    const lease0 = leaseId <= before.leaseCount ? await getLease(user.c, d, leaseId) : undefined
+    await rejects(async () => await (fn === 'pauseLease' ? pauseLease : resumeLease)(by.c, d, leaseId), reason)
+    assert.is(await sendUnsimulated(by.c, fn, [leaseId]), 'reverted')
+    assert.equal(await chain.snapshot(), before, 'nothing changed on chain')
+    if (lease0 !== undefined) assert.equal(await getLease(user.c, d, leaseId), lease0, 'the lease as it was')
+  }
+
+  await refusedCall(user, 'pauseLease', lease.leaseId, 'Leases: only the provider can pause a lease')
+  await refusedCall(outsider, 'pauseLease', lease.leaseId, 'Leases: only the provider can pause a lease')
+  await refusedCall(chain.users[0], 'pauseLease', lease.leaseId, 'Leases: only the provider can pause a lease')
+  await refusedCall(provider, 'resumeLease', lease.leaseId, 'Leases: lease is not paused')
+  await refusedCall(provider, 'pauseLease', 10_000n, 'Leases: no such lease')
+  await refusedCall(provider, 'resumeLease', 10_000n, 'Leases: no such lease')
+
+  await chain.setNextTimestamp(lease.start + 100n)
+  await pauseLease(provider.c, d, lease.leaseId)
+  await refusedCall(provider, 'pauseLease', lease.leaseId, 'Leases: lease already paused')
+  await refusedCall(user, 'resumeLease', lease.leaseId, 'Leases: only the provider can resume a lease')
+  await refusedCall(outsider, 'resumeLease', lease.leaseId, 'Leases: only the provider can resume a lease')
+  await chain.setNextTimestamp(lease.start + 200n)
+  await resumeLease(provider.c, d, lease.leaseId)
+  await refusedCall(provider, 'resumeLease', lease.leaseId, 'Leases: lease is not paused')
+  const l = await getLease(user.c, d, lease.leaseId)
+  assert.equal([l.end, l.paidUntil, l.pausedAt], [lease.end + 100n, lease.start + 200n, 0n])
+
+  // Ended (its moved end reached, not yet closed): no pause.
+  await chain.mineAt(l.end)
+  await refusedCall(provider, 'pauseLease', lease.leaseId, 'Leases: lease has run out')
+  await chain.mineAt(l.end + 100n)
+  await refusedCall(provider, 'pauseLease', lease.leaseId, 'Leases: lease has run out')
+  // Closed: neither.
+  await withdrawLease(provider.c, d, lease.leaseId)
+  assert.ok((await getLease(user.c, d, lease.leaseId)).closedAt !== 0n)
+  await refusedCall(provider, 'pauseLease', lease.leaseId, 'Leases: lease already closed')
+  await refusedCall(provider, 'resumeLease', lease.leaseId, 'Leases: lease already closed')
+  const early = await createLease(user.c, d, await chain.signedLease({ user, price: 1_000n, duration: 100 }))
+  await closeLease(user.c, d, early.leaseId)
+  await refusedCall(provider, 'pauseLease', early.leaseId, 'Leases: lease already closed')
+})
+
+test('gas: pauseLease (with its payment) and resumeLease (from the receipts)', async () => {
+  const { d, provider } = chain
+  const user = chain.users[0]
+  const gas: Record<string, bigint> = {}
+  const send = async (name: string, functionName: 'pauseLease' | 'resumeLease', leaseId: bigint): Promise<void> => {
+    gas[name] = (await write(provider.c, name, { address: d.leases, abi: LeasesAbi, functionName, args: [leaseId] })).gasUsed
+  }
+  for (const [symbol, token] of chain.tokens) {
+    const lease = await createLease(user.c, d, await chain.signedLease({ user, token, price: 1_000n, duration: 100 }))
+    await chain.setNextTimestamp(lease.start + 10n)
+    await send(`pauseLease ${symbol}`, 'pauseLease', lease.leaseId)
+    await chain.setNextTimestamp(lease.start + 20n)
+    await send(`resumeLease ${symbol}`, 'resumeLease', lease.leaseId)
+    await chain.setNextTimestamp(lease.start + 20n)
+    await send(`pauseLease ${symbol} (nothing accrued)`, 'pauseLease', lease.leaseId)
+    await closeLease(user.c, d, lease.leaseId)
+  }
+  console.log(`gas used: ${Object.entries(gas).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  for (const [name, used] of Object.entries(gas)) assert.ok(used < 120_000n, `${name} used ${used} gas`)
 })
 
 // --------------------------------------------------------------------- fees

@@ -11,8 +11,11 @@ import "./Staking.sol";
 /// then locks price × duration (+ the 2% user fee on tokens other than SPON) from the owner's
 /// escrow. Payment accrues with block.timestamp; the provider (or anyone, for it) withdraws what
 /// has accrued at any time; on close the unused rest returns to the owner. A lease ends by itself
-/// at start + duration. Fees on each payment: 20% to the foundation, and on tokens other than
-/// SPON 2% from the provider's payout and 2% on top from the user.
+/// at start + duration. Its provider may pause it (a gateway does when the fizz node running it
+/// drops off the network) and resume it: no payment accrues while it is paused, and its end moves
+/// on by the paused time, so the owner still gets the whole duration paid for. Fees on each
+/// payment: 20% to the foundation, and on tokens other than SPON 2% from the provider's payout
+/// and 2% on top from the user.
 contract Leases {
     // Solidity reserves `memory` and `storage`: the fields are named mem and disk here; the
     // EIP-712 type strings keep the protocol's names, which is all the hash depends on.
@@ -50,6 +53,8 @@ contract Leases {
         string peerId;
         string fizzId;
         uint8 rating;
+        /// When its provider paused it; 0 while it runs. Left set when a paused lease is closed.
+        uint64 pausedAt;
     }
 
     enum CloseReason { Owner, Provider, Expired, Updated }
@@ -86,6 +91,8 @@ contract Leases {
     event LeasePaid(uint256 indexed leaseId, uint256 gross, uint256 toProvider, uint256 fees);
     event LeaseClosed(uint256 indexed leaseId, CloseReason reason, uint256 refund);
     event LeaseRated(uint256 indexed leaseId, address indexed provider, uint8 rating);
+    event LeasePaused(uint256 indexed leaseId, uint64 at);
+    event LeaseResumed(uint256 indexed leaseId, uint64 pausedFor);
 
     constructor(Escrow escrow_, ProviderRegistry registry_, Staking staking_, address spon_) {
         escrow = escrow_;
@@ -171,23 +178,52 @@ contract Leases {
     }
 
     /// @notice Pays the provider what has accrued; closes the lease once its time is up. Anyone may call it.
+    /// While the lease is paused nothing accrues and its time is never up.
     function withdraw(uint256 leaseId) external {
         Lease storage l = _lease(leaseId);
         require(l.closedAt == 0, "Leases: lease already closed");
         _settle(leaseId);
-        if (block.timestamp >= l.end) _close(leaseId, CloseReason.Expired);
+        if (block.timestamp >= _endNow(l)) _close(leaseId, CloseReason.Expired);
     }
 
     /// @notice Closes a lease: by its owner or provider at any time, by anyone once it has run out.
+    /// A paused lease is paid up to its pause and the rest returns to the owner.
     function closeLease(uint256 leaseId) external {
         Lease storage l = _lease(leaseId);
         require(l.closedAt == 0, "Leases: lease already closed");
         CloseReason reason;
-        if (block.timestamp >= l.end) reason = CloseReason.Expired;
+        if (block.timestamp >= _endNow(l)) reason = CloseReason.Expired;
         else if (msg.sender == l.owner) reason = CloseReason.Owner;
         else if (msg.sender == l.provider) reason = CloseReason.Provider;
         else revert("Leases: only the owner or the provider can close an active lease");
         _close(leaseId, reason);
+    }
+
+    /// @notice The provider stops the clock: pays what has accrued up to now, then nothing accrues
+    /// until it resumes the lease.
+    function pauseLease(uint256 leaseId) external {
+        Lease storage l = _lease(leaseId);
+        require(msg.sender == l.provider, "Leases: only the provider can pause a lease");
+        require(l.closedAt == 0, "Leases: lease already closed");
+        require(l.pausedAt == 0, "Leases: lease already paused");
+        require(block.timestamp < l.end, "Leases: lease has run out");
+        _settle(leaseId);
+        l.pausedAt = uint64(block.timestamp);
+        emit LeasePaused(leaseId, uint64(block.timestamp));
+    }
+
+    /// @notice The provider restarts the clock: the paused seconds are neither paid nor lost, the
+    /// lease's end (and its paidUntil) move on by them.
+    function resumeLease(uint256 leaseId) external {
+        Lease storage l = _lease(leaseId);
+        require(msg.sender == l.provider, "Leases: only the provider can resume a lease");
+        require(l.closedAt == 0, "Leases: lease already closed");
+        require(l.pausedAt != 0, "Leases: lease is not paused");
+        uint64 d = uint64(block.timestamp) - l.pausedAt;
+        l.paidUntil += d;
+        l.end += d;
+        l.pausedAt = 0;
+        emit LeaseResumed(leaseId, d);
     }
 
     function rate(uint256 leaseId, uint8 rating) external {
@@ -204,10 +240,10 @@ contract Leases {
 
     function getLease(uint256 leaseId) external view returns (Lease memory) { return _lease(leaseId); }
 
-    /// @notice Active = not closed and its time not up.
+    /// @notice Active = not closed and its time not up (a paused lease is active: its end moves on).
     function isActive(uint256 leaseId) external view returns (bool) {
         Lease storage l = _lease(leaseId);
-        return l.closedAt == 0 && block.timestamp < l.end;
+        return l.closedAt == 0 && block.timestamp < _endNow(l);
     }
 
     function _lease(uint256 leaseId) private view returns (Lease storage l) {
@@ -215,8 +251,17 @@ contract Leases {
         require(l.owner != address(0), "Leases: no such lease");
     }
 
+    /// Where the lease ends if resumed now: end + the seconds it has been paused so far. A paused
+    /// lease (paused before its end) never runs out while it stays paused.
+    function _endNow(Lease storage l) private view returns (uint256) {
+        uint64 p = l.pausedAt;
+        return p == 0 ? l.end : uint256(l.end) + (block.timestamp - p);
+    }
+
+    /// Up to when the lease is paid now: min(now, end, pausedAt if paused, closedAt if closed), never below paidUntil.
     function _settleTime(Lease storage l) private view returns (uint64) {
         uint64 t = uint64(block.timestamp) < l.end ? uint64(block.timestamp) : l.end;
+        if (l.pausedAt != 0 && l.pausedAt < t) t = l.pausedAt;
         if (l.closedAt != 0 && l.closedAt < t) t = l.closedAt;
         return t < l.paidUntil ? l.paidUntil : t;
     }

@@ -140,6 +140,9 @@ export interface Endpoint {
   hostPort: number
   /** `http://host:port` for http, `host:port` otherwise. */
   url: string
+  /** Through a gateway: the name it routes on its shared HTTP port (`http://<httpHost>:<httpPort>`). */
+  httpHost?: string
+  httpPort?: number
 }
 
 export interface ServiceStatus {

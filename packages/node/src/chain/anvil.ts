@@ -39,12 +39,13 @@ export function anvilKeys (count: number): Hex[] {
   return Array.from({ length: count }, (_, i) => toHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: i }).getHdKey().privateKey!))
 }
 
-export async function startAnvil (opts: { accounts?: number, chainId?: number, port?: number } = {}): Promise<Anvil> {
+export async function startAnvil (opts: { accounts?: number, chainId?: number, port?: number, host?: string } = {}): Promise<Anvil> {
+  const host = opts.host ?? '127.0.0.1'
   const accounts = opts.accounts ?? 20
   const chainId = opts.chainId ?? 31337
   const port = opts.port ?? await freePort()
   const child = spawn(anvilBinary(), [
-    '--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--accounts', String(accounts),
+    '--host', host, '--port', String(port), '--chain-id', String(chainId), '--accounts', String(accounts),
     '--mnemonic', ANVIL_MNEMONIC, '--balance', '1000000'
   ], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
@@ -59,7 +60,7 @@ export async function startAnvil (opts: { accounts?: number, chainId?: number, p
   })
   child.stdout?.resume()
   return {
-    rpcUrl: `http://127.0.0.1:${port}`,
+    rpcUrl: `http://${host}:${port}`,
     chainId,
     keys: anvilKeys(accounts),
     process: child,

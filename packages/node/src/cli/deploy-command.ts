@@ -45,7 +45,10 @@ export async function deployManifest (values: DeployValues, file: string, updati
     console.log(toJson({ leaseId: lease.leaseId, replaced: updating ?? null, provider: w.bidder, peerId: w.peerId, pricePerSecond: w.pricePerSecond, token: manifest.spec.token, locked: lease.locked, start: lease.start, end: lease.end, orderId: result.quote.order.id, endpoints }, 2))
   } else {
     console.log(`lease ${lease.leaseId} is running${endpoints.length === 0 ? ' (no public endpoints)' : ':'}`)
-    for (const e of endpoints) console.log(`  ${e.service}${endpoints.filter(x => x.service === e.service).length > 1 ? `-${e.replica}` : ''}  ${e.url}  (port ${e.port}/${e.proto})`)
+    for (const e of endpoints) {
+      const byName = e.httpHost === undefined ? '' : `; also http://${e.httpHost}:${e.httpPort ?? 80} by name`
+      console.log(`  ${e.service}${endpoints.filter(x => x.service === e.service).length > 1 ? `-${e.replica}` : ''}  ${e.url}  (port ${e.port}/${e.proto}${byName})`)
+    }
   }
   return 0
 }

@@ -8,7 +8,7 @@ import { common, parse } from './args.js'
 import { connectDocker } from '../runtime/docker.js'
 import { ensureDemoImage, runDemo } from '../devnet/demo.js'
 
-export const DEVNET_USAGE = 'dcn devnet [--providers N] [--matchers N] [--demo] [--data-dir DIR]'
+export const DEVNET_USAGE = 'dcn devnet [--providers N] [--fizz N] [--matchers N] [--demo] [--data-dir DIR]'
 
 function count (flag: string, v: string, min: number, max: number): number {
   const n = Number(v)
@@ -21,6 +21,7 @@ export async function devnetCommand (args: string[]): Promise<number> {
     ...common,
     providers: { type: 'string', default: '5' },
     matchers: { type: 'string', default: '1' },
+    fizz: { type: 'string', default: '0' },
     heartbeat: { type: 'string', default: '10s' },
     demo: { type: 'boolean', default: false }
   }, DEVNET_USAGE)
@@ -31,6 +32,7 @@ export async function devnetCommand (args: string[]): Promise<number> {
   const started = Date.now()
   const providers = count('providers', values.providers, 1, 200)
   const matchers = count('matchers', values.matchers, 1, 10)
+  const fizz = count('fizz', values.fizz, 0, 50)
   // Signals during start-up abort it, and startDevnet stops what it had started.
   const stopSignal = new AbortController()
   let signalled: string | undefined
@@ -40,7 +42,7 @@ export async function devnetCommand (args: string[]): Promise<number> {
   let devnet
   try {
     if (values.demo === true) await ensureDemoImage(await connectDocker(), log)
-    devnet = await startDevnet({ dataDir, providers, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
+    devnet = await startDevnet({ dataDir, providers, fizz, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
   } catch (err) {
     if (signalled !== undefined) {
       log.info('stopped during start-up', { signal: signalled })

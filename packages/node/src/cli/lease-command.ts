@@ -25,7 +25,7 @@ const leaseFlags = {
 } as const
 
 function state (l: LeaseRecord, now: bigint): string {
-  return l.closedAt !== 0n ? 'closed' : now >= l.end ? 'ended' : 'active'
+  return l.closedAt !== 0n ? 'closed' : l.pausedAt !== 0n ? 'paused' : now >= l.end ? 'ended' : 'active'
 }
 
 export async function leaseCommand (args: string[]): Promise<number> {
@@ -70,7 +70,7 @@ export async function leaseCommand (args: string[]): Promise<number> {
   if (lease.owner.toLowerCase() !== me && !(action === 'close' && lease.provider.toLowerCase() === me)) {
     throw new UserError(`lease ${leaseId} belongs to ${lease.owner}, not to this wallet (${c.account.address})`, 1)
   }
-  if (lease.closedAt !== 0n || now >= lease.end) {
+  if (lease.closedAt !== 0n || (now >= lease.end && lease.pausedAt === 0n)) {
     if (action === 'status' && values.json === true) { console.log(toJson({ leaseId, state: state(lease, now), services: [] }, 2)); return 0 }
     throw new UserError(lease.closedAt !== 0n ? `lease ${leaseId} is already closed` : `lease ${leaseId} has already ended`, 1)
   }
@@ -107,6 +107,13 @@ async function withProvider (session: ChainSession, lease: LeaseRecord, run: (ct
 }
 
 async function status (ctx: AccessContext, ref: ProviderRef, lease: LeaseRecord, now: bigint, json: boolean): Promise<number> {
+  // A paused lease's fizz node is offline: the chain's word is the status.
+  if (lease.pausedAt !== 0n) {
+    const since = new Date(Number(lease.pausedAt) * 1000).toISOString()
+    if (json) console.log(toJson({ leaseId: lease.leaseId, state: 'paused', pausedAt: lease.pausedAt, provider: lease.provider, end: lease.end, services: [] }, 2))
+    else console.log(`lease ${lease.leaseId} · paused since ${since} (its fizz node is offline; nothing is paid while paused) · provider ${short(lease.provider)}`)
+    return 0
+  }
   const services = await leaseStatus(ctx, ref)
   if (json) {
     console.log(toJson({ leaseId: lease.leaseId, state: state(lease, now), provider: lease.provider, end: lease.end, services }, 2))

@@ -17,8 +17,9 @@ export interface DevnetChain {
   setTier: (who: Address, tier: number) => Promise<void>
 }
 
-export async function startDevnetChain (deploymentFile: string): Promise<DevnetChain> {
-  const anvil = await startAnvil()
+/** `host`: where anvil listens (127.0.0.1 by default). */
+export async function startDevnetChain (deploymentFile: string, opts: { host?: string } = {}): Promise<DevnetChain> {
+  const anvil = await startAnvil({ host: opts.host })
   try {
     const foundation = settlementClients(anvil.rpcUrl, anvil.chainId, privateKeyToAccount(anvil.keys[0]))
     const deployment = await deployContracts(foundation, { extraTokens: ['USDX'] })

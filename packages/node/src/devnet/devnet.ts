@@ -1,6 +1,7 @@
 /**
  * A whole network on this machine: an embedded anvil chain with the contracts deployed, then
- * matchers (the bootstrap peers) and providers, each a real `dcn node` process on 127.0.0.1
+ * matchers (the bootstrap peers), providers, and optionally a gateway with fizz nodes (which
+ * listen nowhere and are reached through the gateway's relay), each a real `dcn node` process on 127.0.0.1
  * with its own data dir, config and log under `<data-dir>/devnet/<name>/`, its wallet funded,
  * registering and staking itself, running workloads on the local Docker engine (ports on
  * 127.0.0.1). The user's wallet (`<data-dir>/keys`) gets ETH and SPON.
@@ -27,6 +28,8 @@ const DCN_BIN = fileURLToPath(new URL('../bin/dcn.js', import.meta.url))
 export interface DevnetOptions {
   dataDir: string
   providers: number
+  /** Fizz nodes, behind one gateway (0: no gateway either). */
+  fizz?: number
   matchers: number
   log: Logger
   /** Heartbeat interval of the providers. */
@@ -75,23 +78,26 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   const deploymentFile = join(root, 'deployment.json')
   let chain: DevnetChain | undefined
   const children: Array<{ name: string, child: ChildProcess }> = []
-  const providerNodes: DevnetNodeInfo[] = []
+  /** Nodes that run workloads: their containers go when the devnet stops. */
+  const runners: DevnetNodeInfo[] = []
   let stopping = false
   let onExit: (v: { name: string, code: number | null }) => void = () => {}
   const exited = new Promise<{ name: string, code: number | null }>(resolve => { onExit = resolve })
 
-  const launch = async (name: string, role: 'matcher' | 'provider', config: Record<string, unknown>, bootstrap: string[]): Promise<DevnetNodeInfo> => {
+  const launch = async (name: string, role: 'matcher' | 'provider' | 'gateway' | 'fizz', config: Record<string, unknown>, bootstrap: string[]): Promise<DevnetNodeInfo> => {
     const dir = join(root, name)
     mkdirSync(dir, { recursive: true })
     const id = await loadIdentity(dir)
-    await chain!.fund(id.wallet.address, role === 'provider' ? parseEther('1000') : 0n)
-    const [port, api] = [await freePort(), await freePort()]
+    await chain!.fund(id.wallet.address, role === 'matcher' ? 0n : role === 'fizz' ? parseEther('100') : parseEther('1000'))
+    // A fizz node listens nowhere: it is reached through its gateway's relay.
+    const listen = role === 'fizz' ? [] : ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
+    const api = await freePort()
     const cfgFile = join(dir, 'config.yaml')
     writeFileSync(cfgFile, stringify({ role, rpc: chain!.anvil.rpcUrl, deployment: deploymentFile, tokens: chain!.deployment.tokens, ...config }))
     const logFile = join(dir, 'node.log')
     const fd = openSync(logFile, 'a')
     const args = [DCN_BIN, 'node', '--role', role, '--config', cfgFile, '--data-dir', dir,
-      '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(api), ...bootstrap.flatMap(b => ['--bootstrap', b])]
+      ...listen, '--api-port', String(api), ...bootstrap.flatMap(b => ['--bootstrap', b])]
     const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] })
     closeSync(fd)
     children.push({ name, child })
@@ -103,7 +109,8 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     })
     return {
       name, role, peerId: id.peerId, wallet: id.wallet.address,
-      addrs: [`/ip4/127.0.0.1/tcp/${port}/p2p/${id.peerId}`], api: `http://127.0.0.1:${api}`, dataDir: dir, log: logFile
+      addrs: role === 'fizz' ? [`${String(config.gateway)}/p2p-circuit/p2p/${id.peerId}`] : [`${listen[1]}/p2p/${id.peerId}`],
+      api: `http://127.0.0.1:${api}`, dataDir: dir, log: logFile
     }
   }
 
@@ -119,7 +126,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     }))
     await chain?.anvil.stop()
     // The leases died with the chain: so do their containers.
-    for (const n of providerNodes) await removeProviderObjects(docker, n.wallet).catch(() => 0)
+    for (const n of runners) await removeProviderObjects(docker, n.wallet).catch(() => 0)
     rmSync(devnetFile(opts.dataDir), { force: true })
   }
 
@@ -137,7 +144,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
       tiers.set(`provider-${i + 1}`, p.tier)
-      providerNodes.push(await launch(`provider-${i + 1}`, 'provider', {
+      runners.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
         provider: {
           region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
@@ -146,7 +153,38 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
           manifestTimeout: opts.manifestTimeout ?? '5m'
         }
       }, bootstrap))
-      nodes.push(providerNodes[i])
+      nodes.push(runners[i])
+    }
+    if ((opts.fizz ?? 0) > 0) {
+      const fizzNames = Array.from({ length: opts.fizz ?? 0 }, (_, i) => `fizz-${i + 1}`)
+      const accept = await Promise.all(fizzNames.map(async n => (await loadIdentity(join(root, n))).wallet.address.toLowerCase()))
+      const base = 31000 + Math.floor(Math.random() * 20) * 1000
+      const gw = await launch('gateway-1', 'gateway', {
+        heartbeat: opts.heartbeat ?? '10s',
+        provider: { region: 'home', ingress: { bind: '127.0.0.1', host: '127.0.0.1' } },
+        subnet: { accept, ports: `${base}-${base + 999}`, httpPort: await freePort(), domain: 'localhost' }
+      }, bootstrap)
+      nodes.push(gw)
+      // Fizz nodes register under the gateway: it must be on chain first (its API answers once it is).
+      const until = Date.now() + 30_000
+      while (!(await fetch(`${gw.api}/status`, { signal: AbortSignal.timeout(1000) }).then(r => r.ok, () => false))) {
+        opts.signal?.throwIfAborted()
+        if (Date.now() > until) throw new UserError(`the devnet gateway did not come up in 30 s; see ${gw.log}`, 1)
+        await new Promise(resolve => setTimeout(resolve, 200))
+      }
+      for (const [i, name] of fizzNames.entries()) {
+        opts.signal?.throwIfAborted()
+        const f = await launch(name, 'fizz', {
+          gateway: gw.addrs[0],
+          provider: {
+            region: 'home', capacity: { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
+            pricing: { strategy: 'scale', perHour: { cpu: 0.05 + 0.01 * i, memory: 0.005, storage: 0.0001, gpu: 1 } },
+            manifestTimeout: opts.manifestTimeout ?? '5m'
+          }
+        }, [])
+        nodes.push(f)
+        runners.push(f)
+      }
     }
     await waitReady(nodes, opts.providers, opts.readyTimeoutMs ?? 30_000, exited, opts.signal, async (n) => {
       // Registered providers get their profile's tier (the foundation is the tier authority on a devnet).
@@ -187,12 +225,12 @@ async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs:
     for (const n of nodes) {
       if (!pending.has(n.name)) continue
       try {
-        const s = await (await fetch(`${n.api}/status`, { signal: AbortSignal.timeout(1000) })).json() as { connectedPeers: number, matcher?: { knownProviders: number }, provider?: { tier: number } }
+        const s = await (await fetch(`${n.api}/status`, { signal: AbortSignal.timeout(1000) })).json() as { connectedPeers: number, listen: string[], matcher?: { knownProviders: number }, provider?: { tier: number } }
         // A node answers /status only after it has registered (and staked) on chain.
         if (!assigned.has(n.name)) assigned.set(n.name, await assignTier(n))
         const tier = assigned.get(n.name)
         const ok = (nodes.length === 1 || s.connectedPeers > 0) && (s.matcher === undefined || s.matcher.knownProviders >= providers) &&
-          (tier === undefined || s.provider?.tier === tier)
+          (tier === undefined || s.provider?.tier === tier) && (n.role !== 'fizz' || s.listen.some(a => a.includes('/p2p-circuit')))
         if (ok) pending.delete(n.name)
       } catch {}
     }

@@ -32,29 +32,36 @@ export class Cluster {
   readonly root = mkdtempSync(join(tmpdir(), 'dcn-test-'))
   readonly nodes: TestNode[] = []
 
-  async start (name: string, role: string, config: Record<string, unknown> = {}, bootstrap: string[] = []): Promise<TestNode> {
+  /**
+   * Starts `dcn node`. `listen`: its TCP address (false: none of its own, a fizz node behind NAT);
+   * `wrap`: a command prefix (e.g. `ip netns exec NS`); `apiHost`: where its API listens and is asked.
+   */
+  async start (name: string, role: string, config: Record<string, unknown> = {}, bootstrap: string[] = [], opts: { listen?: boolean | string, port?: number, wrap?: string[], apiHost?: string } = {}): Promise<TestNode> {
     const dir = join(this.root, name)
     mkdirSync(dir, { recursive: true })
     const id = await loadIdentity(dir)
-    const port = await freePort()
+    const port = opts.port ?? await freePort()
     const apiPort = await freePort()
     const cfg = join(dir, 'config.yaml')
-    writeFileSync(cfg, stringify(config))
+    const apiHost = opts.apiHost ?? '127.0.0.1'
+    writeFileSync(cfg, stringify(opts.apiHost === undefined ? config : { ...config, apiHost }))
+    const listenHost = typeof opts.listen === 'string' ? opts.listen : '127.0.0.1'
     const logFile = join(dir, 'node.log')
-    const child = spawn(process.execPath, [DCN, 'node', '--role', role, '--config', cfg, '--data-dir', dir,
-      '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--api-port', String(apiPort), ...bootstrap.flatMap(b => ['--bootstrap', b])], {
+    const wrap = opts.wrap ?? []
+    const child = spawn(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length > 0 ? [process.execPath] : []), DCN, 'node', '--role', role, '--config', cfg, '--data-dir', dir,
+      ...(opts.listen === false ? [] : ['--listen', `/ip4/${listenHost}/tcp/${port}`]), '--api-port', String(apiPort), ...bootstrap.flatMap(b => ['--bootstrap', b])], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let log = ''
     child.stdout?.on('data', d => { log += String(d) })
     child.stderr?.on('data', d => { log += String(d) })
     child.on('exit', () => { writeFileSync(logFile, log) })
-    const api = `http://127.0.0.1:${apiPort}`
+    const api = `http://${apiHost}:${apiPort}`
     const node: TestNode = {
       name,
       peerId: id.peerId,
       wallet: id.wallet.address.toLowerCase(),
-      addr: `/ip4/127.0.0.1/tcp/${port}/p2p/${id.peerId}`,
+      addr: `/ip4/${listenHost}/tcp/${port}/p2p/${id.peerId}`,
       api,
       dir,
       child,

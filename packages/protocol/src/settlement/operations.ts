@@ -33,7 +33,7 @@ export async function write (c: SettlementClients, action: string, call: { addre
   }
 }
 
-async function read<T> (c: SettlementClients, action: string, call: { address: Address, abi: readonly unknown[], functionName: string, args?: readonly unknown[], blockNumber?: bigint }): Promise<T> {
+export async function read<T> (c: SettlementClients, action: string, call: { address: Address, abi: readonly unknown[], functionName: string, args?: readonly unknown[], blockNumber?: bigint }): Promise<T> {
   try {
     return await c.public.readContract(call as Parameters<SettlementClients['public']['readContract']>[0]) as T
   } catch (err) {
@@ -51,7 +51,7 @@ export async function faucet (c: SettlementClients, token: Address, amount: bigi
   await write(c, 'faucet', { address: token, abi: TokenAbi, functionName: 'faucet', args: [amount] })
 }
 
-async function approve (c: SettlementClients, token: Address, spender: Address, amount: bigint): Promise<void> {
+export async function approve (c: SettlementClients, token: Address, spender: Address, amount: bigint): Promise<void> {
   const allowance = await read<bigint>(c, 'reading the allowance', { address: token, abi: TokenAbi, functionName: 'allowance', args: [c.account.address, spender] })
   if (allowance < amount) await write(c, 'approving the token', { address: token, abi: TokenAbi, functionName: 'approve', args: [spender, amount] })
 }
@@ -188,11 +188,13 @@ export interface LeaseRecord {
   peerId: string
   fizzId: string
   rating: number
+  /** When the provider paused the lease; 0n while it runs (left set when a paused lease was closed). */
+  pausedAt: bigint
 }
 
 export async function getLease (c: SettlementClients, d: Deployment, leaseId: bigint): Promise<LeaseRecord> {
   const l = await read<Omit<LeaseRecord, 'leaseId'>>(c, `reading lease ${leaseId}`, { address: d.leases, abi: LeasesAbi, functionName: 'getLease', args: [leaseId] })
-  return { leaseId, ...l, start: BigInt(l.start), end: BigInt(l.end), paidUntil: BigInt(l.paidUntil), closedAt: BigInt(l.closedAt) }
+  return { leaseId, ...l, start: BigInt(l.start), end: BigInt(l.end), paidUntil: BigInt(l.paidUntil), closedAt: BigInt(l.closedAt), pausedAt: BigInt(l.pausedAt) }
 }
 
 /** Leases created for (owner) or with (provider) a wallet, from the LeaseCreated events. */
@@ -220,6 +222,20 @@ export async function closeLease (c: SettlementClients, d: Deployment, leaseId: 
   const receipt = await write(c, `closing lease ${leaseId}`, { address: d.leases, abi: LeasesAbi, functionName: 'closeLease', args: [leaseId] })
   const closed = parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeaseClosed' })[0]
   return { refund: closed.args.refund }
+}
+
+/** The provider pauses a lease (its fizz node dropped off): pays what accrued so far, then nothing accrues until resumed. */
+export async function pauseLease (c: SettlementClients, d: Deployment, leaseId: bigint): Promise<{ at: bigint }> {
+  const receipt = await write(c, `pausing lease ${leaseId}`, { address: d.leases, abi: LeasesAbi, functionName: 'pauseLease', args: [leaseId] })
+  const paused = parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeasePaused' })[0]
+  return { at: paused.args.at }
+}
+
+/** The provider resumes a paused lease: its end moves on by the paused seconds, and accrual restarts. */
+export async function resumeLease (c: SettlementClients, d: Deployment, leaseId: bigint): Promise<{ pausedFor: bigint }> {
+  const receipt = await write(c, `resuming lease ${leaseId}`, { address: d.leases, abi: LeasesAbi, functionName: 'resumeLease', args: [leaseId] })
+  const resumed = parseEventLogs({ abi: LeasesAbi, logs: receipt.logs, eventName: 'LeaseResumed' })[0]
+  return { pausedFor: resumed.args.pausedFor }
 }
 
 export async function rateLease (c: SettlementClients, d: Deployment, leaseId: bigint, rating: number): Promise<void> {

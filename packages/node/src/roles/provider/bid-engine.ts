@@ -1,17 +1,17 @@
 /**
- * The provider's bid engine. For each order: check mode, region, tier, token, expiry and free
- * capacity; reserve the capacity (before pricing, so concurrent orders cannot overbook); price
- * it; bid before the deadline if the price is within the order's maximum. The reservation is
+ * The bid engine of providers and gateways. For each order its `Supply` checks mode, region,
+ * tier, token and free capacity, reserves the capacity (before pricing, so concurrent orders
+ * cannot overbook) and prices it; the engine bids before the deadline. The reservation is
  * released when the bid loses, when a matcher reports no match, when no decision arrives in
- * time, or when a won order does not become a lease within the lease window.
+ * time, or when a won order does not become a lease within the lease window; a lease holds it
+ * until it closes or ends.
  */
-import { failedStage, digest, type Resources, type Bid, type Hex, type Match, type NoMatch, type Order, type SignedMessage } from '@dcn/protocol'
+import { digest, type Resources, type Bid, type Hex, type Match, type NoMatch, type Order, type SignedMessage } from '@dcn/protocol'
 import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Logger } from '../../log.js'
 import type { ProviderConfig } from '../../config.js'
-import { CapacityLedger } from './capacity.js'
-import { priceOrder } from './pricing.js'
+import { LocalSupply, isSkip, type Supply } from './supply.js'
 
 /** Do not start a bid that cannot reach matchers before the deadline. */
 const MIN_TIME_TO_DEADLINE_MS = 50
@@ -34,11 +34,13 @@ export interface BidEngineOptions {
   wallet: `0x${string}`
   peerId: string
   chainId: number
+  /** Where capacity and prices come from (default: this machine, per the config). */
+  supply?: Supply
   now?: () => number
 }
 
 export class BidEngine {
-  readonly ledger: CapacityLedger
+  readonly supply: Supply
   /** The tier bids carry: from the config, or the chain's registry when there is one. */
   tier: number
   private readonly pending = new Map<Hex, Pending>()
@@ -48,7 +50,7 @@ export class BidEngine {
   private readonly stopping = new AbortController()
 
   constructor (private readonly opts: BidEngineOptions) {
-    this.ledger = new CapacityLedger(opts.config.capacity)
+    this.supply = opts.supply ?? new LocalSupply(opts.config)
     this.tier = opts.config.tier
     this.now = opts.now ?? Date.now
   }
@@ -67,7 +69,7 @@ export class BidEngine {
   }
 
   status (): { tier: number, reservations: number, leases: string[], available: Bid['available'], capacity: Bid['capacity'] } {
-    return { tier: this.tier, reservations: this.ledger.size, leases: [...this.leases.keys()].map(String), available: this.ledger.available(), capacity: this.ledger.capacity }
+    return { tier: this.tier, reservations: this.supply.size, leases: [...this.leases.keys()].map(String), available: this.supply.available(), capacity: this.supply.capacity }
   }
 
   /** A lease was created on chain for an order this provider won: hold the capacity until it closes. */
@@ -92,7 +94,7 @@ export class BidEngine {
       this.lease(entry, orderId, leaseId, endSeconds)
       return true
     }
-    if (entry !== undefined || !this.ledger.reserve(orderId, resources)) return false
+    if (entry !== undefined || !this.supply.adopt(orderId, resources)) return false
     const adopted: Pending = { state: 'leased' }
     this.pending.set(orderId, adopted)
     this.syncGauge()
@@ -124,33 +126,16 @@ export class BidEngine {
       log.debug('no bid', { order: order.id, reason })
     }
     if (this.pending.has(order.id)) return skip('already bid')
-    const stage = failedStage(order, {
-      mode: 'provider', region: config.region, tier: this.tier, tokens: config.tokens, available: this.ledger.available()
-    })
-    if (stage !== null) return skip(stage)
     if (order.bidDeadlineMs - this.now() < MIN_TIME_TO_DEADLINE_MS) return skip('deadline')
-    if (!this.ledger.reserve(order.id, order.resources)) return skip('capacity')
     const entry: Pending = { order, state: 'pricing' }
     this.pending.set(order.id, entry)
+    const offer = await this.supply.offer(order, this.tier, this.stopping.signal)
+    if (isSkip(offer)) {
+      this.pending.delete(order.id)
+      if (offer.detail !== undefined) log.warn(`${offer.skip}, no bid`, { order: order.id, reason: offer.detail })
+      return skip(offer.skip)
+    }
     this.syncGauge()
-
-    const available = { ...this.ledger.available() }
-    // `available` is what was free before this reservation.
-    available.cpu += order.resources.cpu
-    available.memory += order.resources.memory
-    available.storage += order.resources.storage
-    available.gpuUnits += order.resources.gpuUnits
-
-    const priced = await priceOrder(config.pricing, order, this.stopping.signal)
-    if (!priced.ok) {
-      log.warn('pricing failed, no bid', { order: order.id, reason: priced.reason })
-      this.release(order.id, 'pricing failed')
-      return skip('pricing failed')
-    }
-    if (priced.price > order.maxPricePerSecond) {
-      this.release(order.id, 'above max price')
-      return skip('price')
-    }
     const now = this.now()
     if (order.bidDeadlineMs - now < MIN_TIME_TO_DEADLINE_MS) {
       this.release(order.id, 'deadline passed while pricing')
@@ -160,13 +145,13 @@ export class BidEngine {
       orderId: order.id,
       bidder: this.opts.wallet.toLowerCase() as `0x${string}`,
       peerId: this.opts.peerId,
-      fizzId: '',
-      pricePerSecond: priced.price,
+      fizzId: offer.fizzId,
+      pricePerSecond: offer.price,
       region: config.region,
       tier: this.tier,
       token: order.token,
-      available,
-      capacity: this.ledger.capacity,
+      available: offer.available,
+      capacity: offer.capacity,
       createdMs: now,
       expiry: Math.floor((order.bidDeadlineMs + config.matchTimeoutMs) / 1000) + 1
     }
@@ -217,11 +202,14 @@ export class BidEngine {
     if (entry !== undefined) clearTimeout(entry.timer)
     if (entry?.leaseId !== undefined) this.leases.delete(entry.leaseId)
     this.pending.delete(orderId)
-    if (this.ledger.release(orderId)) this.opts.log.debug('released', { order: orderId, reason })
+    if (entry !== undefined) {
+      this.supply.release(orderId)
+      this.opts.log.debug('released', { order: orderId, reason })
+    }
     this.syncGauge()
   }
 
   private syncGauge (): void {
-    this.opts.metrics.reservations.set(this.ledger.size)
+    this.opts.metrics.reservations.set(this.supply.size)
   }
 }

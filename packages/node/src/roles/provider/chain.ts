@@ -4,8 +4,9 @@
  * a won reservation becomes a lease and is released when the lease closes; `leases` hears of
  * both (the workloads).
  */
+import { watchLeases } from '../../chain/lease-events.js'
 import {
-  LeasesAbi, ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance,
+  ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance,
   type Deployment, type SettlementClients
 } from '@dcn/protocol'
 import { UserError } from '../../errors.js'
@@ -17,14 +18,14 @@ export interface LeaseListener {
   onLeaseClosed: (leaseId: bigint) => void
 }
 
-export async function joinChain (c: SettlementClients, d: Deployment, peerId: string, region: string, engine: BidEngine, log: Logger, leases?: LeaseListener): Promise<() => void> {
+export async function joinChain (c: SettlementClients, d: Deployment, role: 'provider' | 'gateway', peerId: string, region: string, engine: BidEngine, log: Logger, leases?: LeaseListener): Promise<() => void> {
   const me = c.account.address
   // Check the stake can be paid before writing anything, so a failed start leaves no half-registered provider.
   const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
   const staked = await stakeOf(c, d, me)
   const spon = staked < minStake ? await tokenBalance(c, d.spon) : 0n
-  if (staked < minStake && spon < minStake - staked) throw new UserError(`provider wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
-  if (await registerNode(c, d, 'provider', peerId, region)) log.info('registered on chain', { registry: d.registry })
+  if (staked < minStake && spon < minStake - staked) throw new UserError(`${role} wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
+  if (await registerNode(c, d, role, peerId, region)) log.info('registered on chain', { registry: d.registry })
   if (staked < minStake) log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
   const refreshTier = async (): Promise<void> => {
     engine.tier = await c.public.readContract({ address: d.registry, abi: ProviderRegistryAbi, functionName: 'tierOf', args: [me] })
@@ -33,30 +34,15 @@ export async function joinChain (c: SettlementClients, d: Deployment, peerId: st
   const tierTimer = setInterval(() => { refreshTier().catch((err: Error) => { log.debug('tier refresh failed', { error: err.message }) }) }, 5_000)
   tierTimer.unref()
 
-  const unwatchCreated = c.public.watchContractEvent({
-    address: d.leases,
-    abi: LeasesAbi,
-    eventName: 'LeaseCreated',
-    onLogs: (logs) => {
-      for (const l of logs) {
-        if (l.args.provider?.toLowerCase() !== me.toLowerCase()) continue
-        engine.onLeaseCreated(l.args.orderId!, l.args.leaseId!, Number(l.args.end!))
-        leases?.onLeaseCreated(l.args.leaseId!)
-      }
+  const unwatch = watchLeases(c, d, me, {
+    created: (e) => {
+      engine.onLeaseCreated(e.orderId, e.leaseId, e.end)
+      leases?.onLeaseCreated(e.leaseId)
     },
-    onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
-  })
-  const unwatchClosed = c.public.watchContractEvent({
-    address: d.leases,
-    abi: LeasesAbi,
-    eventName: 'LeaseClosed',
-    onLogs: (logs) => {
-      for (const l of logs) {
-        engine.onLeaseClosed(l.args.leaseId!)
-        leases?.onLeaseClosed(l.args.leaseId!)
-      }
-    },
-    onError: (err) => { log.warn('lease event watch failed', { error: err.message }) }
-  })
-  return () => { clearInterval(tierTimer); unwatchCreated(); unwatchClosed() }
+    closed: (id) => {
+      engine.onLeaseClosed(id)
+      leases?.onLeaseClosed(id)
+    }
+  }, log)
+  return () => { clearInterval(tierTimer); unwatch() }
 }

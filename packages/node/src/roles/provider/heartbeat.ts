@@ -4,7 +4,7 @@ import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Logger } from '../../log.js'
 import type { ProviderConfig } from '../../config.js'
-import type { CapacityLedger } from './capacity.js'
+import type { Supply } from './supply.js'
 
 const NO_PRICES: UnitPrices = { cpu: 0n, memory: 0n, storage: 0n, gpu: 0n }
 
@@ -16,7 +16,8 @@ export interface HeartbeatOptions {
   peerId: string
   role: Role
   config: ProviderConfig
-  ledger: CapacityLedger
+  /** What the heartbeat reports as capacity and free capacity. */
+  supply: Pick<Supply, 'capacity' | 'available'>
   /** The current tier (it changes with the chain's registry). */
   tier: () => number
   intervalMs: number
@@ -80,8 +81,8 @@ export class Heartbeats {
       role: this.opts.role,
       region: config.region,
       tier: this.opts.tier(),
-      capacity: this.opts.ledger.capacity,
-      available: this.opts.ledger.available(),
+      capacity: this.opts.supply.capacity,
+      available: this.opts.supply.available(),
       tokens: config.tokens,
       pricing: config.pricing.strategy,
       prices: config.pricing.strategy === 'scale' ? config.pricing.prices : NO_PRICES,

@@ -3,22 +3,23 @@
  * the runtime, the workloads, and the `/dcn/manifest` and `/dcn/lease` handlers. `prepare`
  * connects; `start` recovers what runs from before and opens the protocols.
  */
-import type { Deployment, SettlementClients } from '@dcn/protocol'
+import type { Address, Deployment, SettlementClients } from '@dcn/protocol'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { NodeConfig } from '../../config.js'
 import { connectDocker } from '../../runtime/docker.js'
 import { DockerRuntime } from '../../runtime/docker-runtime.js'
-import type { BidEngine } from './bid-engine.js'
-import { Workloads } from './workloads.js'
+import { Workloads, type LeaseCapacity } from './workloads.js'
 import { RequestGuard } from './request-guard.js'
 import { handleManifests } from './manifest-handler.js'
 import { handleLeaseRequests } from './lease-handler.js'
 
 export interface LeasingOptions {
   host: Host
-  engine: BidEngine
+  capacity: LeaseCapacity
+  /** Whose leases run here (see WorkloadsOptions); the node's own wallet by default. */
+  operator?: { provider: Address, fizzId: string }
   config: NodeConfig
   c: SettlementClients
   d: Deployment
@@ -32,12 +33,12 @@ export interface Leasing {
   stop: () => void
 }
 
-export async function prepareLeasing ({ host, engine, config, c, d, metrics, log }: LeasingOptions): Promise<Leasing> {
+export async function prepareLeasing ({ host, capacity, operator, config, c, d, metrics, log }: LeasingOptions): Promise<Leasing> {
   const docker = await connectDocker()
   const p = config.provider
   const runtime = new DockerRuntime({ docker, provider: c.account.address, bindHost: p.ingress.bind, endpointHost: p.ingress.host, pidsLimit: p.pidsLimit, log })
   await runtime.start()
-  const workloads = new Workloads({ runtime, engine, c, d, dataDir: config.dataDir, tokens: config.tokens, manifestTimeoutMs: p.manifestTimeoutMs, metrics, log })
+  const workloads = new Workloads({ runtime, capacity, operator: operator ?? { provider: c.account.address, fizzId: '' }, c, d, dataDir: config.dataDir, tokens: config.tokens, manifestTimeoutMs: p.manifestTimeoutMs, metrics, log })
   return {
     workloads,
     start: async () => {

@@ -15,12 +15,11 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync
 import { join } from 'node:path'
 import {
   ManifestError, closeLease, getLease, listLeases, manifestHash, parseManifest, withdrawLease,
-  type Address, type Deployment, type Endpoint, type LeaseEvent, type LeaseRecord, type Manifest, type SettlementClients
+  type Address, type Deployment, type Endpoint, type Hex, type LeaseEvent, type LeaseRecord, type Resources, type Manifest, type SettlementClients
 } from '@dcn/protocol'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Runtime } from '../../runtime/runtime.js'
-import type { BidEngine } from './bid-engine.js'
 import type { LeaseListener } from './chain.js'
 
 /** A refusal to send back to the user, one line. */
@@ -28,9 +27,20 @@ export class AccessError extends Error {
   constructor (message: string) { super(message); this.name = 'AccessError' }
 }
 
+/** Who holds capacity for leases: the bid engine of a provider, the reservations of a fizz node. */
+export interface LeaseCapacity {
+  adoptLease: (orderId: Hex, leaseId: bigint, resources: Resources, endSeconds: number) => boolean
+  onLeaseClosed: (leaseId: bigint) => void
+}
+
 export interface WorkloadsOptions {
   runtime: Runtime
-  engine: BidEngine
+  capacity: LeaseCapacity
+  /**
+   * Whose leases run here: the provider's own (`fizzId` ''), or, on a fizz node, its gateway's
+   * leases that name this fizz node.
+   */
+  operator: { provider: Address, fizzId: string }
   c: SettlementClients
   d: Deployment
   dataDir: string
@@ -61,11 +71,14 @@ export class Workloads implements LeaseListener {
   private readonly watchers = new Map<string, (e: LeaseEvent) => void>()
   private readonly dir: string
   private reconcileTimer?: NodeJS.Timeout
-  private readonly me: string
+  private readonly provider: string
+  /** Only the lease's provider may close it on chain; a fizz node leaves that to its gateway. */
+  private readonly canClose: boolean
 
   constructor (private readonly opts: WorkloadsOptions) {
     this.dir = join(opts.dataDir, 'leases')
-    this.me = opts.c.account.address.toLowerCase()
+    this.provider = opts.operator.provider.toLowerCase()
+    this.canClose = this.provider === opts.c.account.address.toLowerCase()
   }
 
   async start (): Promise<void> {
@@ -97,7 +110,7 @@ export class Workloads implements LeaseListener {
   /** LeaseCreated for this provider: wait for its manifest. */
   onLeaseCreated (leaseId: bigint): void {
     if (this.tracked.has(leaseId.toString())) return
-    getLease(this.opts.c, this.opts.d, leaseId).then(async lease => { await this.track(lease) }, (err: Error) => {
+    getLease(this.opts.c, this.opts.d, leaseId).then(async lease => { if (this.isMine(lease)) await this.track(lease) }, (err: Error) => {
       this.opts.log.warn('lease lookup failed', { lease: leaseId, error: err.message })
     })
   }
@@ -125,7 +138,7 @@ export class Workloads implements LeaseListener {
     const t = this.tracked.get(leaseId.toString()) ?? await this.track(lease)
     if (t.deploying === undefined) {
       const { order } = parseManifest(text, { tokens: this.opts.tokens })
-      if (!this.opts.engine.adoptLease(lease.orderId, leaseId, order.resources, Number(lease.end))) {
+      if (!this.opts.capacity.adoptLease(lease.orderId, leaseId, order.resources, Number(lease.end))) {
         throw new AccessError('this provider no longer has free capacity for the lease')
       }
       clearTimeout(t.timer)
@@ -151,16 +164,30 @@ export class Workloads implements LeaseListener {
     return t
   }
 
+  /** Where a published container port of a running lease listens on this machine (for tunnels). */
+  async portOf (leaseId: bigint, service: string, replica: number, port: number): Promise<{ host: string, port: number }> {
+    const t = this.tracked.get(leaseId.toString())
+    if (t?.deploying === undefined) throw new AccessError(`lease ${leaseId} runs nothing here`)
+    const e = (await this.opts.runtime.status(leaseId)).flatMap(x => x.endpoints).find(x => x.service === service && x.replica === replica && x.port === port)
+    if (e === undefined) throw new AccessError(`lease ${leaseId} exposes no port ${port} of ${service}-${replica}`)
+    return { host: e.host, port: e.hostPort }
+  }
+
   // ---------------------------------------------------------------- internals
 
   private checkOwner (lease: LeaseRecord, signer: Address): void {
-    if (lease.provider.toLowerCase() !== this.me) throw new AccessError(`lease ${lease.leaseId} is not with this provider`)
+    if (!this.isMine(lease)) throw new AccessError(`lease ${lease.leaseId} is not with this ${this.opts.operator.fizzId === '' ? 'provider' : 'fizz node'}`)
     if (lease.owner.toLowerCase() !== signer.toLowerCase()) throw new AccessError(`only the lease's owner ${lease.owner} may do this; the request is signed by ${signer}`)
+  }
+
+  private isMine (lease: LeaseRecord): boolean {
+    return lease.provider.toLowerCase() === this.provider && lease.fizzId === this.opts.operator.fizzId
   }
 
   private async active (lease: LeaseRecord): Promise<boolean> {
     const now = (await this.opts.c.public.getBlock()).timestamp
-    return lease.closedAt === 0n && now < lease.end
+    // A paused lease has not run out: its end moves on when it resumes.
+    return lease.closedAt === 0n && (lease.pausedAt !== 0n || now < lease.end)
   }
 
   private async deploy (t: Tracked): Promise<Endpoint[]> {
@@ -191,11 +218,25 @@ export class Workloads implements LeaseListener {
     const t: Tracked = { lease }
     this.tracked.set(key, t)
     this.waitForManifest(t)
-    // A second late, so the chain's clock has passed the end too and the withdrawal closes it.
-    t.endTimer = setTimeout(() => { void this.finish(lease.leaseId, 'lease ended', 'settle') }, Number(lease.end) * 1000 + 1000 - Date.now())
-    t.endTimer.unref()
+    this.scheduleEnd(t)
     this.syncGauge()
     return t
+  }
+
+  /**
+   * At the lease's end (a second late, so the chain's clock has passed it too): tear down and
+   * settle — unless the end has moved (a paused lease ends later by the time it was paused).
+   */
+  private scheduleEnd (t: Tracked): void {
+    clearTimeout(t.endTimer)
+    t.endTimer = setTimeout(() => {
+      void getLease(this.opts.c, this.opts.d, t.lease.leaseId).then(async (lease) => {
+        t.lease = lease
+        if (await this.active(lease)) this.scheduleEnd(t)
+        else await this.finish(lease.leaseId, 'lease ended', 'settle')
+      }, () => { this.scheduleEnd(t) })
+    }, Math.max(1000, Number(t.lease.end) * 1000 + 1000 - Date.now()))
+    t.endTimer.unref()
   }
 
   private waitForManifest (t: Tracked): void {
@@ -218,9 +259,9 @@ export class Workloads implements LeaseListener {
     try {
       await this.opts.runtime.teardown(leaseId)
       this.forget(leaseId)
-      this.opts.engine.onLeaseClosed(leaseId)
+      this.opts.capacity.onLeaseClosed(leaseId)
       this.opts.log.info('lease torn down', { lease: leaseId, reason })
-      if (onChain === 'close') await closeLease(this.opts.c, this.opts.d, leaseId)
+      if (onChain === 'close' && this.canClose) await closeLease(this.opts.c, this.opts.d, leaseId)
       if (onChain === 'settle') await withdrawLease(this.opts.c, this.opts.d, leaseId)
     } catch (err) {
       this.opts.log.warn('lease teardown incomplete; retrying at the next check', { lease: leaseId, reason, error: (err as Error).message })
@@ -255,17 +296,17 @@ export class Workloads implements LeaseListener {
       }
     }
     const found = await this.opts.runtime.found()
-    const onChain = await listLeases(this.opts.c, this.opts.d, this.opts.c.account.address, 'provider')
+    const onChain = (await listLeases(this.opts.c, this.opts.d, this.opts.operator.provider, 'provider')).filter(l => this.isMine(l))
     const now = (await this.opts.c.public.getBlock()).timestamp
     const byId = new Map(onChain.map(l => [l.leaseId.toString(), l]))
-    const ids = new Set([...files.keys(), ...found.map(f => f.leaseId.toString()), ...onChain.filter(l => l.closedAt === 0n && now < l.end).map(l => l.leaseId.toString())])
+    const ids = new Set([...files.keys(), ...found.map(f => f.leaseId.toString()), ...onChain.filter(l => l.closedAt === 0n && (l.pausedAt !== 0n || now < l.end)).map(l => l.leaseId.toString())])
     for (const id of ids) {
       const lease = byId.get(id)
       const file = files.get(id)
       const labels = found.find(f => f.leaseId.toString() === id)
       // The same lease number on another chain (an old devnet) is another lease: match the order too.
       const same = lease !== undefined && (file === undefined || file.orderId === lease.orderId) && (labels === undefined || labels.orderId === lease.orderId)
-      if (!same || lease.closedAt !== 0n || now >= lease.end) {
+      if (!same || lease.closedAt !== 0n || (lease.pausedAt === 0n && now >= lease.end)) {
         await this.opts.runtime.teardown(BigInt(id)).catch((err: Error) => { this.opts.log.warn('teardown failed', { lease: id, error: err.message }) })
         this.forget(BigInt(id))
         if (same && lease.closedAt === 0n) await withdrawLease(this.opts.c, this.opts.d, lease.leaseId).catch(() => {})
@@ -275,7 +316,7 @@ export class Workloads implements LeaseListener {
       const t = await this.track(lease)
       if (file === undefined) continue
       const { manifest, order } = parseManifest(file.manifest, { tokens: this.opts.tokens })
-      if (!this.opts.engine.adoptLease(lease.orderId, lease.leaseId, order.resources, Number(lease.end))) {
+      if (!this.opts.capacity.adoptLease(lease.orderId, lease.leaseId, order.resources, Number(lease.end))) {
         this.opts.log.warn('recovered lease does not fit the configured capacity', { lease: id })
       }
       clearTimeout(t.timer)

@@ -1,0 +1,68 @@
+/**
+ * The fizz side of the tunnel benchmark, in a process of its own: a libp2p host that dials the
+ * gateway (the parent) and serves `/dcn/tunnel/1.0.0`, a TCP sink (counts bytes until the
+ * client's FIN, then answers the count as 8 bytes), the same sink as a raw libp2p protocol, and
+ * an HTTP server answering "ok" — the containers.
+ *
+ * parent → worker: { type: 'start', gateway, yamux } | { type: 'stop' }
+ * worker → parent: { type: 'ready', peerId, sinkPort, httpPort }
+ */
+import './polyfill.js'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
+import type { Libp2p } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Stream, StreamMessageEvent } from '@libp2p/interface'
+import { handleTunnels } from '../src/index.js'
+import { SINK_PROTOCOL, benchHost, countBytes, type ReadyMessage, type StartMessage } from './common.js'
+
+/** Counts a stream's bytes until the remote closes, answers the count, closes. */
+function sinkStream (stream: Stream): void {
+  let n = 0
+  stream.addEventListener('message', (evt: StreamMessageEvent) => { n += evt.data.byteLength })
+  const end = (): void => {
+    stream.send(countBytes(n))
+    void stream.close().catch(() => {})
+  }
+  if (stream.readableEnded) end()
+  else stream.addEventListener('end', end, { once: true })
+}
+
+let host: Libp2p | undefined
+
+process.on('message', (msg: StartMessage | { type: 'stop' }) => {
+  if (msg.type === 'stop') {
+    void (host?.stop() ?? Promise.resolve()).finally(() => process.exit(0))
+    return
+  }
+  void start(msg).catch((err: Error) => {
+    process.stderr.write(`tunnel bench worker failed: ${err.stack ?? err.message}\n`)
+    process.exit(1)
+  })
+})
+
+async function start (msg: StartMessage): Promise<void> {
+  const sink = createServer({ allowHalfOpen: true, noDelay: true }, s => {
+    let n = 0
+    s.on('data', (d: Buffer) => { n += d.length })
+    s.on('end', () => { s.end(countBytes(n)) })
+    s.on('error', () => {})
+  })
+  await new Promise<void>(resolve => { sink.listen(0, '127.0.0.1', resolve) })
+  const http = createHttpServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('ok\n') })
+  http.keepAliveTimeout = 60_000
+  await new Promise<void>(resolve => { http.listen(0, '127.0.0.1', resolve) })
+  const sinkPort = (sink.address() as AddressInfo).port
+  const httpPort = (http.address() as AddressInfo).port
+
+  host = await benchHost(msg.yamux, false)
+  await host.handle(SINK_PROTOCOL, (stream) => { sinkStream(stream) }, { maxInboundStreams: 64 })
+  await handleTunnels(host, async (req) => {
+    if (req.port === 1) return { host: '127.0.0.1', port: sinkPort }
+    if (req.port === 80) return { host: '127.0.0.1', port: httpPort }
+    throw new Error(`port ${req.port} is not exposed`)
+  })
+  await host.dial(multiaddr(msg.gateway))
+  const ready: ReadyMessage = { type: 'ready', peerId: host.peerId.toString(), sinkPort, httpPort }
+  process.send?.(ready)
+}

@@ -1,0 +1,270 @@
+/**
+ * Benchmark of the tunnel between two processes on this machine: this one is the gateway (a
+ * libp2p host and an Ingress), a forked worker is the fizz node (a libp2p host that dialled the
+ * gateway, the tunnel handler, and the "containers": a TCP sink and an HTTP server).
+ *
+ * Throughput, the same payload each way, rounds interleaved, median of the rounds:
+ *   (a) plain loopback TCP: this process → the worker's TCP sink;
+ *   (b) a raw libp2p stream (Noise + Yamux) on the gateway's connection to the fizz node → a sink
+ *       protocol in the worker;
+ *   (c) TCP to an Ingress pool port → tunnel over that same connection → fizz → the TCP sink.
+ * Each run ends when the sink's answer (the byte count, sent after the client's FIN) is back,
+ * so every byte has arrived. Reported in MB/s (10^6 bytes) with (c)/(b) (target ≥ 0.8) and (c)/(a).
+ *
+ * HTTP latency: sequential keep-alive requests (one connection each way) to the worker's HTTP
+ * server directly, and through the Ingress HTTP port by Host; p50 and p99 of each and the
+ * difference (target: under 1 ms added at p50).
+ *
+ * Environment: DCN_BENCH_TUNNEL_MIB (payload, default 256), DCN_BENCH_TUNNEL_ROUNDS (default 3),
+ * DCN_BENCH_TUNNEL_REQUESTS (default 2000); DCN_BENCH_TUNNEL_MODES (e.g. 'c' to profile one run type;
+ * DCN_BENCH_PROF=<dir> writes CPU profiles of the worker there).
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { Agent, request } from 'node:http'
+import { connect, createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
+import { Ingress, openTunnel } from '../src/index.js'
+import { SINK_PROTOCOL, benchHost, type ReadyMessage, type StartMessage, type YamuxTuning } from './common.js'
+
+export interface BenchResult {
+  name: string
+  params: Record<string, unknown>
+  results: Record<string, number>
+  target?: Record<string, string>
+  pass?: boolean
+  note?: string
+}
+
+const WORKER = fileURLToPath(new URL('./tunnel-worker.js', import.meta.url))
+const MIB = 2 ** 20
+const PAYLOAD_MIB = Number(process.env.DCN_BENCH_TUNNEL_MIB ?? 256)
+const ROUNDS = Number(process.env.DCN_BENCH_TUNNEL_ROUNDS ?? 3)
+const REQUESTS = Number(process.env.DCN_BENCH_TUNNEL_REQUESTS ?? 2000)
+/** Which throughput runs (profiling one of them): any of a, b, c. */
+const MODES = process.env.DCN_BENCH_TUNNEL_MODES ?? 'abc'
+/** What the senders write at a time (a socket read is at most 64 KiB too). */
+const CHUNK = 64 * 1024
+const DOMAIN = 'bench.test'
+
+function percentile (xs: number[], p: number): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)]
+}
+const median = (xs: number[]): number => percentile(xs, 50)
+const r2 = (x: number): number => Math.round(x * 100) / 100
+const r3 = (x: number): number => Math.round(x * 1000) / 1000
+
+async function startWorker (gateway: Libp2p, tuning: YamuxTuning): Promise<{ child: ChildProcess, ready: ReadyMessage }> {
+  const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DCN_BENCH_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.DCN_BENCH_PROF}`] })
+  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+    child.once('exit', code => { reject(new Error(`tunnel bench worker exited with ${String(code)}`)) })
+    child.on('message', (m: ReadyMessage) => { if (m.type === 'ready') resolve(m) })
+    const start: StartMessage = { type: 'start', gateway: gateway.getMultiaddrs()[0].toString(), yamux: tuning }
+    child.send(start)
+  })
+  child.removeAllListeners('exit')
+  return { child, ready }
+}
+
+async function stopWorker (child: ChildProcess): Promise<void> {
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 5000)
+    child.once('exit', () => { clearTimeout(timer); resolve() })
+    child.send({ type: 'stop' })
+  })
+}
+
+/** Sends `total` bytes over TCP, half-closes, waits for the sink's 8-byte count; returns seconds. */
+async function tcpRun (port: number, chunk: Buffer, total: number): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true })
+    const answer: Buffer[] = []
+    let started = 0
+    s.on('data', (d: Buffer) => answer.push(d))
+    s.on('error', reject)
+    s.on('end', () => {
+      const secs = (performance.now() - started) / 1000
+      s.end()
+      const got = Buffer.concat(answer)
+      if (got.length !== 8 || Number(got.readBigUInt64BE(0)) !== total) reject(new Error(`sink counted ${got.length === 8 ? got.readBigUInt64BE(0) : '?'} of ${total} bytes`))
+      else resolve(secs)
+    })
+    s.on('connect', () => {
+      started = performance.now()
+      let sent = 0
+      const write = (): void => {
+        while (sent < total) {
+          sent += chunk.length
+          if (!s.write(chunk)) { s.once('drain', write); return }
+        }
+        s.end()
+      }
+      write()
+    })
+  })
+}
+
+/** The same over a raw libp2p stream on the gateway's connection to the worker. */
+async function streamRun (gateway: Libp2p, peer: PeerId, chunk: Buffer, total: number): Promise<number> {
+  const stream = await gateway.dialProtocol(peer, SINK_PROTOCOL)
+  const started = performance.now()
+  const answer = new Promise<number>((resolve, reject) => {
+    let got = 0
+    let value = -1
+    stream.addEventListener('message', (evt) => {
+      const b = evt.data.subarray()
+      if (b.byteLength >= 8) value = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0))
+      got += b.byteLength
+    })
+    stream.addEventListener('close', (evt) => {
+      if (evt.error !== undefined) reject(evt.error)
+      else if (got !== 8 || value !== total) reject(new Error(`sink counted ${value} of ${total} bytes`))
+      else resolve((performance.now() - started) / 1000)
+    })
+  })
+  let sent = 0
+  while (sent < total) {
+    sent += chunk.length
+    if (!stream.send(chunk)) await stream.onDrain()
+  }
+  await stream.close()
+  return await answer
+}
+
+async function freeRange (count: number): Promise<number> {
+  const free = async (port: number): Promise<boolean> => await new Promise(resolve => {
+    const s = createServer()
+    s.once('error', () => { resolve(false) })
+    s.listen(port, '127.0.0.1', () => { s.close(() => { resolve(true) }) })
+  })
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const from = 20_000 + Math.floor(Math.random() * 30_000)
+    let ok = true
+    for (let p = from; p < from + count && ok; p++) ok = await free(p)
+    if (ok) return from
+  }
+  throw new Error('no free port range')
+}
+
+async function timedGet (agent: Agent, port: number, host: string): Promise<number> {
+  const t = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent }, res => {
+      res.on('data', () => {})
+      res.on('end', () => { res.statusCode === 200 ? resolve() : reject(new Error(`status ${String(res.statusCode)}`)) })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  return performance.now() - t
+}
+
+async function latencies (port: number, host: string, n: number): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  try {
+    for (let i = 0; i < 200; i++) await timedGet(agent, port, host)
+    const out: number[] = []
+    for (let i = 0; i < n; i++) out.push(await timedGet(agent, port, host))
+    return out
+  } finally {
+    agent.destroy()
+  }
+}
+
+/** One full measurement with the given yamux settings on both hosts. */
+async function measure (tuning: YamuxTuning, label: string, withLatency: boolean): Promise<BenchResult[]> {
+  const gateway = await benchHost(tuning, true)
+  const { child, ready } = await startWorker(gateway, tuning)
+  const fizz = peerIdFromString(ready.peerId)
+  const from = await freeRange(4)
+  const ingress = new Ingress({
+    bindHost: '127.0.0.1',
+    ports: { from, to: from + 3 },
+    httpPort: 0,
+    domain: DOMAIN,
+    open: async (route) => await openTunnel(gateway, route.peer, route.request)
+  })
+  const out: BenchResult[] = []
+  try {
+    while (gateway.getConnections(fizz).length === 0) await new Promise(resolve => setTimeout(resolve, 10))
+    const sinkRoute = { peer: fizz, request: { leaseId: '1', service: 'sink', replica: 0, port: 1 } }
+    const webRoute = { peer: fizz, request: { leaseId: '1', service: 'web', replica: 0, port: 80 } }
+    const sinkEndpoint = await ingress.expose('sink', [sinkRoute], { http: false })
+    const web = await ingress.expose('web', [webRoute], { http: true })
+
+    const chunk = randomBytes(CHUNK)
+    const total = Math.ceil(PAYLOAD_MIB * MIB / CHUNK) * CHUNK
+    // Warm-up: JIT, yamux window growth, TCP buffers.
+    const warm = Math.min(total, 32 * MIB)
+    await tcpRun(ready.sinkPort, chunk, warm)
+    await streamRun(gateway, fizz, chunk, warm)
+    await tcpRun(sinkEndpoint.tcpPort, chunk, warm)
+    const secs = { tcp: [] as number[], libp2p: [] as number[], tunnel: [] as number[] }
+    for (let round = 0; round < ROUNDS; round++) {
+      if (MODES.includes('a')) secs.tcp.push(await tcpRun(ready.sinkPort, chunk, total))
+      if (MODES.includes('b')) secs.libp2p.push(await streamRun(gateway, fizz, chunk, total))
+      if (MODES.includes('c')) secs.tunnel.push(await tcpRun(sinkEndpoint.tcpPort, chunk, total))
+    }
+    const mbps = (s: number[]): number => total / 1e6 / median(s)
+    const tcp = mbps(secs.tcp)
+    const libp2p = mbps(secs.libp2p)
+    const tunnel = mbps(secs.tunnel)
+    const ratio = tunnel / libp2p
+    out.push({
+      name: 'tunnel throughput',
+      params: { payloadMiB: total / MIB, chunkKiB: CHUNK / 1024, rounds: ROUNDS, yamux: label },
+      results: {
+        tcpMBps: Math.round(tcp),
+        libp2pStreamMBps: Math.round(libp2p),
+        tunnelMBps: Math.round(tunnel),
+        tunnelVsLibp2p: r2(ratio),
+        tunnelVsTcp: r2(tunnel / tcp),
+        tcpSecondsMedian: r3(median(secs.tcp)),
+        libp2pSecondsMedian: r3(median(secs.libp2p)),
+        tunnelSecondsMedian: r3(median(secs.tunnel))
+      },
+      target: { tunnelVsLibp2p: '>= 0.8' },
+      pass: ratio >= 0.8,
+      note: '(a) loopback TCP, (b) raw libp2p stream (Noise + Yamux), (c) TCP → Ingress pool port → tunnel → fizz → TCP sink; gateway and fizz in two processes; median of the rounds'
+    })
+
+    if (withLatency) {
+      const direct = await latencies(ready.httpPort, 'direct', REQUESTS)
+      const through = await latencies(web.httpPort!, web.httpHost!, REQUESTS)
+      const added50 = median(through) - median(direct)
+      out.push({
+        name: 'tunnel http latency',
+        params: { requests: REQUESTS, keepAlive: true, yamux: label },
+        results: {
+          directP50Ms: r3(median(direct)),
+          directP99Ms: r3(percentile(direct, 99)),
+          ingressP50Ms: r3(median(through)),
+          ingressP99Ms: r3(percentile(through, 99)),
+          addedP50Ms: r3(added50),
+          addedP99Ms: r3(percentile(through, 99) - percentile(direct, 99))
+        },
+        target: { addedP50Ms: '< 1' },
+        pass: added50 < 1,
+        note: 'sequential requests on one keep-alive connection: to the backend directly vs through the Ingress HTTP port (Host routing, one tunnel)'
+      })
+    }
+  } finally {
+    await ingress.close()
+    await stopWorker(child)
+    await gateway.stop()
+  }
+  return out
+}
+
+export async function run (): Promise<BenchResult[]> {
+  const tunings: Array<[string, YamuxTuning, boolean]> = [['default', {}, true]]
+  if (process.env.DCN_BENCH_TUNNEL_TUNED !== undefined) tunings.push(['maxMessageSize 256 KiB', { maxMessageSize: 256 * 1024 }, false])
+  const out: BenchResult[] = []
+  for (const [label, tuning, latency] of tunings) out.push(...await measure(tuning, label, latency))
+  return out
+}

@@ -1,0 +1,178 @@
+/**
+ * Raw bytes both ways between a libp2p stream and a TCP socket, with backpressure and
+ * half-close in each direction:
+ *
+ * - stream → socket: 'message' events are written to the socket (chunk by chunk, no copy);
+ *   when the socket's buffer is full the stream is paused (yamux stops granting window, so the
+ *   remote stops sending) until the socket drains. The remote closing its side (yamux FIN)
+ *   ends the socket (TCP FIN) once everything before it is written.
+ * - socket → stream: 'data' goes to `stream.send()`; when it returns false the socket is
+ *   paused until `stream.onDrain()`. The socket's FIN closes the stream's writing side.
+ * - an error on either side aborts the other: a stream reset destroys the socket with a TCP
+ *   RST (so the peer sees the truncation), a socket error or early close aborts the stream.
+ *
+ * The socket must have been created with `allowHalfOpen: true`, otherwise Node ends its writing
+ * side as soon as the peer's FIN arrives.
+ */
+import type { Socket } from 'node:net'
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/** yamux's largest receive window (16 MiB) with room to spare: what a paused stream may still receive. */
+const PAUSED_READ_BUFFER = 64 * 2 ** 20
+/**
+ * The stream is paused once this much waits in the socket's buffer. Node's own mark (16 KiB) is
+ * below one yamux frame, so pausing at it would stop and restart the window on every message.
+ */
+const SOCKET_BUFFER = Number(process.env.DCN_SPLICE_BUFFER ?? 256 * 1024)
+/** The socket is paused once this much waits in the stream's queue (and the stream says so). */
+const STREAM_BUFFER = Number(process.env.DCN_SPLICE_STREAM_BUFFER ?? 256 * 1024)
+
+export interface SpliceOptions {
+  /** Bytes already read from the stream (after a handshake frame), written to the socket first. */
+  leftover?: Uint8ArrayList | Uint8Array
+  /** Bytes already read from the socket (an HTTP request head), sent on the stream first. */
+  head?: Uint8Array
+}
+
+export interface SpliceResult {
+  /** Bytes from the socket to the stream (including `head`). */
+  sent: number
+  /** Bytes from the stream to the socket (including `leftover`). */
+  received: number
+  /** Why it ended abnormally (reset, socket error), undefined when both sides closed cleanly. */
+  error?: string
+}
+
+const broken = (s: Stream): boolean => s.status === 'aborted' || s.status === 'reset'
+
+/** Pipes until both directions are finished; never rejects. */
+export async function splice (stream: Stream, socket: Socket, opts: SpliceOptions = {}): Promise<SpliceResult> {
+  return await new Promise<SpliceResult>(resolve => {
+    const result: SpliceResult = { sent: 0, received: 0 }
+    let socketClosed = socket.destroyed
+    let streamClosed = stream.status !== 'open'
+    let finished = false
+    /** The socket is paused until the stream drains. */
+    let waiting = false
+    // A paused stream buffers what the remote had permission to send; the default limit (4 MiB)
+    // is below a grown yamux window and would reset the stream.
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER)
+
+    const fail = (why: string): void => {
+      result.error ??= why
+      if (!broken(stream) && stream.status !== 'closed') stream.abort(new Error(why))
+      if (!socket.destroyed) socket.resetAndDestroy()
+    }
+
+    // ---- stream → socket
+    const pauseStream = (): void => {
+      if (stream.readStatus !== 'readable') return
+      try { stream.pause() } catch { return }
+      socket.once('drain', resumeStream)
+    }
+    const resumeStream = (): void => {
+      if (stream.readStatus !== 'paused') return
+      try { stream.resume() } catch { /* closed meanwhile */ }
+    }
+    const toSocket = (data: Uint8Array | Uint8ArrayList): void => {
+      result.received += data.byteLength
+      if (socket.destroyed || socket.writableEnded) return
+      if (data instanceof Uint8Array) {
+        socket.write(data)
+      } else {
+        socket.cork()
+        for (const chunk of data) socket.write(chunk)
+        socket.uncork()
+      }
+      if (socket.writableLength >= SOCKET_BUFFER) pauseStream()
+    }
+    const onMessage = (evt: StreamMessageEvent): void => { toSocket(evt.data) }
+    const onEnd = (): void => {
+      // 'end' also fires when the stream is aborted or reset: that is handled by onClose.
+      if (broken(stream)) return
+      if (!socket.destroyed && !socket.writableEnded) socket.end()
+    }
+    const onClose = (evt: StreamCloseEvent): void => {
+      streamClosed = true
+      if (evt.error !== undefined || broken(stream)) fail(`stream ${stream.status}${evt.error === undefined ? '' : ': ' + evt.error.message}`)
+      done()
+    }
+
+    // ---- socket → stream
+    // yamux emits 'drain' on every window update while anything is queued, however little the
+    // update lets through; resuming on each would let the queue grow without bound when the
+    // other side is slow. The socket stays paused until the queue is short again.
+    const full = (): boolean => stream.writableNeedsDrain && stream.writeBufferLength >= STREAM_BUFFER
+    const waitForStream = async (): Promise<void> => {
+      do await stream.onDrain()
+      while (full())
+    }
+    const onData = (chunk: Buffer): void => {
+      result.sent += chunk.byteLength
+      if (stream.writeStatus !== 'writable') return
+      try {
+        if (stream.send(chunk) || stream.writeBufferLength < STREAM_BUFFER) return
+      } catch (err) {
+        fail(`stream refused data: ${(err as Error).message}`)
+        return
+      }
+      waiting = true
+      socket.pause()
+      waitForStream().then(() => {
+        waiting = false
+        if (!socket.destroyed) socket.resume()
+      }, (err: Error) => { fail(`stream closed while sending: ${err.message}`) })
+    }
+    const onSocketEnd = (): void => {
+      if (stream.writeStatus !== 'writable') return
+      stream.close().catch((err: Error) => { fail(`stream close failed: ${err.message}`) })
+    }
+    const onSocketError = (err: Error): void => { fail(`socket: ${err.message}`) }
+    const onSocketClose = (): void => {
+      socketClosed = true
+      // Nothing can take what the remote still sends, or the socket went away without its FIN.
+      if (stream.status === 'open' && (stream.remoteWriteStatus !== 'closed' || stream.writeStatus === 'writable')) {
+        fail('socket closed')
+      }
+      done()
+    }
+
+    const done = (): void => {
+      if (finished || !socketClosed || !streamClosed) return
+      finished = true
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('end', onEnd)
+      stream.removeEventListener('close', onClose)
+      socket.removeListener('data', onData)
+      socket.removeListener('end', onSocketEnd)
+      socket.removeListener('close', onSocketClose)
+      socket.removeListener('drain', resumeStream)
+      // Keep an error listener: a late error must not become an uncaught exception.
+      resolve(result)
+    }
+
+    socket.on('error', onSocketError)
+    socket.on('close', onSocketClose)
+    stream.addEventListener('close', onClose)
+
+    if (broken(stream)) { fail(`stream ${stream.status}`); done(); return }
+    if (socket.destroyed) { fail('socket closed'); done(); return }
+
+    if (opts.leftover !== undefined && opts.leftover.byteLength > 0) toSocket(opts.leftover)
+    if (opts.head !== undefined && opts.head.byteLength > 0) onData(Buffer.from(opts.head.buffer, opts.head.byteOffset, opts.head.byteLength))
+
+    // The remote may have closed its side during the handshake, before these listeners.
+    if (stream.readableEnded && stream.readBufferLength === 0) onEnd()
+    else {
+      stream.addEventListener('message', onMessage)
+      stream.addEventListener('end', onEnd)
+      // Paused during the handshake (or never started): let the remote send.
+      resumeStream()
+    }
+    socket.on('data', onData)
+    socket.on('end', onSocketEnd)
+    if (socket.readableEnded) onSocketEnd()
+    else if (!waiting) socket.resume()
+  })
+}
