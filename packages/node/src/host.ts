@@ -1,6 +1,7 @@
 /**
- * The one libp2p stack every role runs: TCP (+ circuit-relay-v2 transport), Noise, Yamux,
- * identify, ping, kad-dht and gossipsub, with per-node Prometheus metrics.
+ * The one libp2p stack every role runs: TCP (+ circuit-relay-v2 transport, DCUtR), Noise, Yamux,
+ * identify, ping, kad-dht and gossipsub, with per-node Prometheus metrics; a gateway adds the
+ * circuit-relay-v2 server.
  */
 import { createHash } from 'node:crypto'
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -13,6 +14,7 @@ import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
@@ -93,6 +95,8 @@ export async function createHost (opts: HostOptions): Promise<Host> {
         // Keep private and loopback addresses: devnets and LANs are first-class.
         peerInfoMapper: passthroughMapper
       }),
+      // Relayed connections (to a fizz node) are upgraded to direct ones where the addresses allow.
+      dcutr: dcutr(),
       ...(relay === undefined ? {} : { relay: circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 1024 } }) }),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,

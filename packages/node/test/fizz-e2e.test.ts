@@ -10,13 +10,14 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import type Docker from 'dockerode'
 import { parseEther } from 'viem'
-import { accrued, deposit, getLease, type Deployment, type Endpoint, type SettlementClients } from '@dcn/protocol'
+import { accrued, deposit, getLease, parseAmount, perHourToPerSecond, type Deployment, type Endpoint, type SettlementClients } from '@dcn/protocol'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { openTunnel } from '@dcn/gateway'
@@ -163,6 +164,18 @@ test('fizz nodes behind the NAT hold reservations on their gateway, are online t
   })
   assert.ok(['EHOSTUNREACH', 'ENETUNREACH', 'timeout'].includes(direct), `a direct connection to ${HOME_ADDR} must fail, got ${direct}`)
   // …while the home network reaches out (positive control of the NAT): the fizz nodes are online through it.
+})
+
+test('a fizz node\'s prices change with its config file, without a restart', async () => {
+  const file = join(fizzB.dir, 'config.yaml')
+  const cfg = parseYaml(readFileSync(file, 'utf8')) as { provider: { pricing: { perHour: Record<string, string> } } }
+  const before = (await gateway.status()).subnet?.fizz.find(f => f.peerId === fizzB.peerId)?.cpuPricePerSecond
+  cfg.provider.pricing.perHour.cpu = '0.36'
+  writeFileSync(file, stringifyYaml(cfg))
+  const expected = perHourToPerSecond(parseAmount('0.36')).toString()
+  assert.is.not(before, expected)
+  await waitFor(async () => (await gateway.status()).subnet?.fizz.find(f => f.peerId === fizzB.peerId)?.cpuPricePerSecond === expected, 20_000, 'the gateway to see the new price')
+  assert.match(fizzB.log(), /pricing reloaded/)
 })
 
 test('deploy to a fizz node behind the NAT: the service answers through the gateway (TCP port and HTTP by host name), logs and shell work', async () => {

@@ -1,8 +1,10 @@
 /** `dcn node --role R …`: run one node until SIGINT/SIGTERM. */
-import { loadConfig } from '../config.js'
+import { watchFile, unwatchFile } from 'node:fs'
+import { toJson } from '@dcn/protocol'
+import { loadConfig, type Flags, type NodeConfig } from '../config.js'
 import { loadIdentity, resolveDataDir } from '../identity.js'
 import { startNode } from '../node.js'
-import { logger } from '../log.js'
+import { logger, type Logger } from '../log.js'
 import { UserError } from '../errors.js'
 import { common, parse } from './args.js'
 
@@ -22,7 +24,7 @@ export async function nodeCommand (args: string[]): Promise<number> {
   }, NODE_USAGE)
   if (values.help === true) { console.log(NODE_USAGE); return 0 }
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (usage: ${NODE_USAGE})`)
-  const config = loadConfig({
+  const flags: Flags = {
     role: values.role,
     config: values.config,
     listen: values.listen,
@@ -32,7 +34,8 @@ export async function nodeCommand (args: string[]): Promise<number> {
     deployment: values.deployment,
     dataDir: resolveDataDir(values['data-dir']),
     apiPort: values['api-port']
-  })
+  }
+  const config = loadConfig(flags)
   const log = logger(config.role)
   process.on('unhandledRejection', (err) => { log.error('unhandled rejection', { error: (err as Error)?.message ?? String(err) }) })
   const identity = await loadIdentity(config.dataDir)
@@ -48,9 +51,11 @@ export async function nodeCommand (args: string[]): Promise<number> {
     }
     throw err
   }
+  const unwatch = flags.config === undefined ? () => {} : reloadPricing(flags, config, log)
   await new Promise<void>(resolve => {
     const shutdown = (signal: string): void => {
       log.info('stopping', { signal })
+      unwatch()
       const force = setTimeout(() => { process.exit(0) }, 5000)
       force.unref()
       node.stop().then(resolve, resolve)
@@ -60,4 +65,25 @@ export async function nodeCommand (args: string[]): Promise<number> {
   })
   log.info('stopped')
   return 0
+}
+
+/**
+ * A provider's or fizz node's prices follow its config file without a restart: the file is
+ * checked every second, and a valid new `provider.pricing` replaces the old one (bids, fizz
+ * status and heartbeats read it when they need it). Anything else needs a restart.
+ */
+function reloadPricing (flags: Flags, config: NodeConfig, log: Logger): () => void {
+  const file = flags.config!
+  const onChange = (): void => {
+    try {
+      const next = loadConfig(flags).provider.pricing
+      if (toJson(next) === toJson(config.provider.pricing)) return
+      config.provider.pricing = next
+      log.info('pricing reloaded', { file, strategy: next.strategy })
+    } catch (err) {
+      log.warn('config change ignored', { error: (err as Error).message })
+    }
+  }
+  watchFile(file, { interval: 1000 }, onChange)
+  return () => { unwatchFile(file, onChange) }
 }

@@ -36,7 +36,7 @@ export async function ensureDelegation (c: SettlementClients, d: Deployment, nod
   return add
 }
 
-export interface FizzRecord { wallet: Address, peerId: string, region: string }
+export interface FizzRecord { wallet: Address, peerId: string, region: string, /** What it has delegated to the gateway. */ delegation: bigint }
 
 /** The fizz nodes registered under `gateway` and still accepted by it. */
 export async function fizzNodesOf (c: SettlementClients, d: Deployment, gateway: Address): Promise<FizzRecord[]> {
@@ -49,11 +49,12 @@ export async function fizzNodesOf (c: SettlementClients, d: Deployment, gateway:
   const wallets = new Set(logs.filter(l => l.args.gateway?.toLowerCase() === gateway.toLowerCase()).map(l => l.args.node!.toLowerCase() as Address))
   const out: FizzRecord[] = []
   for (const wallet of wallets) {
-    const [rec, accepted] = await Promise.all([
+    const [rec, accepted, delegation] = await Promise.all([
       nodeRecord(c, d, wallet),
-      read<boolean>(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'gatewayAccepts', args: [gateway, wallet] })
+      read<boolean>(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'gatewayAccepts', args: [gateway, wallet] }),
+      read<bigint>(c, 'reading the delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [wallet, gateway] })
     ])
-    if (rec.role === ROLE_IDS.fizz && rec.gateway.toLowerCase() === gateway.toLowerCase() && accepted) out.push({ wallet, peerId: rec.peerId, region: rec.region })
+    if (rec.role === ROLE_IDS.fizz && rec.gateway.toLowerCase() === gateway.toLowerCase() && accepted) out.push({ wallet, peerId: rec.peerId, region: rec.region, delegation })
   }
   return out
 }

@@ -106,7 +106,11 @@ export class FizzDirectory {
     this.refreshing ??= (async () => {
       const records = await fizzNodesOf(this.opts.c, this.opts.d, this.me)
       const seen = new Set(records.map(r => r.peerId))
-      for (const r of records) if (!this.fizz.has(r.peerId)) this.fizz.set(r.peerId, { record: r, online: false, since: Date.now(), challenges: 0, failures: 0 })
+      for (const r of records) {
+        const known = this.fizz.get(r.peerId)
+        if (known === undefined) this.fizz.set(r.peerId, { record: r, online: false, since: Date.now(), challenges: 0, failures: 0 })
+        else known.record = r
+      }
       for (const id of [...this.fizz.keys()]) if (!seen.has(id)) this.fizz.delete(id)
     })().finally(() => { this.refreshing = undefined })
     await this.refreshing

@@ -62,7 +62,7 @@ export interface GatewayOptions {
 export interface Gateway {
   engine: BidEngine
   ingress: Ingress
-  status: () => { fizz: Array<{ peerId: string, wallet: string, online: boolean, since: string, available?: unknown }>, endpoints: Array<{ key: string, tcpPort: number, httpHost?: string, connections: number }> }
+  status: () => { fizz: Array<{ peerId: string, wallet: string, online: boolean, since: string, delegation: string, available?: unknown, cpuPricePerSecond?: string }>, endpoints: Array<{ key: string, tcpPort: number, httpHost?: string, connections: number }> }
   stop: () => Promise<void>
 }
 
@@ -144,7 +144,10 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
     engine,
     ingress,
     status: () => ({
-      fizz: directory.list().map(f => ({ peerId: f.record.peerId, wallet: f.record.wallet, online: f.online, since: new Date(f.since).toISOString(), available: f.status?.available })),
+      fizz: directory.list().map(f => ({
+        peerId: f.record.peerId, wallet: f.record.wallet, online: f.online, since: new Date(f.since).toISOString(),
+        delegation: f.record.delegation.toString(), available: f.status?.available, cpuPricePerSecond: f.status?.prices.cpu.toString()
+      })),
       endpoints: ingress.endpoints().map(e => ({ key: e.key, tcpPort: e.tcpPort, httpHost: e.httpHost, connections: e.connections }))
     }),
     stop: async () => {

@@ -34,6 +34,7 @@ export class SubnetSupply implements Supply {
     if (fits.length === 0) return { skip: failedStage(order, { mode: 'fizz', region: online[0].record.region, tier, tokens: online[0].status!.tokens, available: online[0].status!.available }) ?? 'capacity' }
     const ranked = fits.sort((a, b) =>
       b.challenges - a.challenges ||
+      Number(b.record.delegation - a.record.delegation) ||
       Number(scalePrice(a.status!.prices, order.resources) - scalePrice(b.status!.prices, order.resources)) ||
       b.status!.available.cpu - a.status!.available.cpu)
     for (const f of ranked.slice(0, MAX_TRIES)) {
