@@ -13,7 +13,8 @@ const filter = process.argv[2]
 const suites = [
   'packages/node/dist/bench/market.js',
   'packages/node/dist/bench/deploy.js',
-  'packages/gateway/dist/bench/tunnel.js'
+  'packages/gateway/dist/bench/tunnel.js',
+  'packages/node/dist/bench/fizz.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

@@ -4,8 +4,8 @@
  * client's FIN, then answers the count as 8 bytes), the same sink as a raw libp2p protocol, and
  * an HTTP server answering "ok" — the containers.
  *
- * parent → worker: { type: 'start', gateway, yamux } | { type: 'stop' }
- * worker → parent: { type: 'ready', peerId, sinkPort, httpPort }
+ * parent → worker: { type: 'start', gateway, yamux } | { type: 'cpu' } | { type: 'stop' }
+ * worker → parent: { type: 'ready', peerId, sinkPort, httpPort } | { type: 'cpu', ms } (its CPU time so far)
  */
 import './polyfill.js'
 import { createServer as createHttpServer } from 'node:http'
@@ -30,7 +30,12 @@ function sinkStream (stream: Stream): void {
 
 let host: Libp2p | undefined
 
-process.on('message', (msg: StartMessage | { type: 'stop' }) => {
+process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'cpu' }) => {
+  if (msg.type === 'cpu') {
+    const u = process.cpuUsage()
+    process.send?.({ type: 'cpu', ms: (u.user + u.system) / 1000 })
+    return
+  }
   if (msg.type === 'stop') {
     void (host?.stop() ?? Promise.resolve()).finally(() => process.exit(0))
     return

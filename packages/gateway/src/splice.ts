@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 /** yamux's largest receive window (16 MiB) with room to spare: what a paused stream may still receive. */
 const PAUSED_READ_BUFFER = 64 * 2 ** 20
@@ -25,7 +25,11 @@ const PAUSED_READ_BUFFER = 64 * 2 ** 20
  * below one yamux frame, so pausing at it would stop and restart the window on every message.
  */
 const SOCKET_BUFFER = Number(process.env.DCN_SPLICE_BUFFER ?? 256 * 1024)
-/** The socket is paused once this much waits in the stream's queue (and the stream says so). */
+/** What one socket read returns at most (libuv's read buffer): a read this long means more is waiting. */
+const FULL_READ = 64 * 1024
+/** Full reads are gathered up to this much into one send. */
+const COALESCE = Number(process.env.DCN_SPLICE_COALESCE ?? 256 * 1024)
+/** The socket is paused while this much waits in the stream's queue. */
 const STREAM_BUFFER = Number(process.env.DCN_SPLICE_STREAM_BUFFER ?? 256 * 1024)
 
 export interface SpliceOptions {
@@ -100,31 +104,59 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
     }
 
     // ---- socket → stream
-    // yamux emits 'drain' on every window update while anything is queued, however little the
-    // update lets through; resuming on each would let the queue grow without bound when the
-    // other side is slow. The socket stays paused until the queue is short again.
-    const full = (): boolean => stream.writableNeedsDrain && stream.writeBufferLength >= STREAM_BUFFER
-    const waitForStream = async (): Promise<void> => {
-      do await stream.onDrain()
-      while (full())
+    // Two things keep the queue in front of the stream bounded. yamux emits 'drain' on every
+    // window update while anything is queued, however little the update lets through, so the
+    // socket resumes only once the queue is short again, not on any 'drain'. And `onDrain()`
+    // of libp2p 3 resolves at once after the first drain (its promise is never renewed), so the
+    // events are used directly.
+    const onStreamDrain = (): void => {
+      // The stream sends what it can in a microtask queued by its own 'drain' listener; look after that.
+      queueMicrotask(maybeResume)
     }
-    const onData = (chunk: Buffer): void => {
-      result.sent += chunk.byteLength
+    const maybeResume = (): void => {
+      if (!waiting || stream.writeBufferLength >= STREAM_BUFFER) return
+      waiting = false
+      stream.removeEventListener('drain', onStreamDrain)
+      stream.removeEventListener('idle', onStreamDrain)
+      if (!socket.destroyed) socket.resume()
+    }
+    // Full socket reads (64 KiB: more is waiting) are gathered until the I/O phase ends and sent
+    // as one yamux frame: a 64 KiB frame is two Noise messages (one of 29 bytes) and a window
+    // update each, a 256 KiB one four full messages and one update. A short read goes at once.
+    let pending: Buffer[] = []
+    let pendingBytes = 0
+    let flushScheduled = false
+    const flush = (): void => {
+      flushScheduled = false
+      if (pendingBytes === 0) return
+      const data = pending.length === 1 ? pending[0] : new Uint8ArrayList(...pending)
+      pending = []
+      pendingBytes = 0
       if (stream.writeStatus !== 'writable') return
       try {
-        if (stream.send(chunk) || stream.writeBufferLength < STREAM_BUFFER) return
+        stream.send(data)
       } catch (err) {
         fail(`stream refused data: ${(err as Error).message}`)
         return
       }
+      if (waiting || stream.writeBufferLength < STREAM_BUFFER) return
       waiting = true
       socket.pause()
-      waitForStream().then(() => {
-        waiting = false
-        if (!socket.destroyed) socket.resume()
-      }, (err: Error) => { fail(`stream closed while sending: ${err.message}`) })
+      stream.addEventListener('drain', onStreamDrain)
+      stream.addEventListener('idle', onStreamDrain)
+    }
+    const onData = (chunk: Buffer): void => {
+      result.sent += chunk.byteLength
+      pending.push(chunk)
+      pendingBytes += chunk.byteLength
+      if (chunk.byteLength >= FULL_READ && pendingBytes < COALESCE) {
+        if (!flushScheduled) { flushScheduled = true; setImmediate(flush) }
+        return
+      }
+      flush()
     }
     const onSocketEnd = (): void => {
+      flush()
       if (stream.writeStatus !== 'writable') return
       stream.close().catch((err: Error) => { fail(`stream close failed: ${err.message}`) })
     }
@@ -148,6 +180,8 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       socket.removeListener('end', onSocketEnd)
       socket.removeListener('close', onSocketClose)
       socket.removeListener('drain', resumeStream)
+      stream.removeEventListener('drain', onStreamDrain)
+      stream.removeEventListener('idle', onStreamDrain)
       // Keep an error listener: a late error must not become an uncaught exception.
       resolve(result)
     }

@@ -23,7 +23,8 @@ import { PROTOCOLS, TOPICS } from '@dcn/protocol'
 export type HostServices = {
   identify: Identify
   ping: Ping
-  dht: KadDHT
+  /** Absent on a fizz node. */
+  dht?: KadDHT
   pubsub: GossipSub
 }
 export type Host = Libp2p<HostServices>
@@ -34,6 +35,8 @@ export interface HostOptions {
   announce?: string[]
   /** A light client (quote, deploy) runs the DHT in client mode and accepts no relay hops. */
   client?: boolean
+  /** No DHT at all (a fizz node talks to its gateway only). */
+  noDht?: boolean
   /** Libp2p metrics go here; omit to run without metrics (benchmarks). */
   registry?: Registry
   maxConnections?: number
@@ -86,14 +89,16 @@ export async function createHost (opts: HostOptions): Promise<Host> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
-        protocol: PROTOCOLS.kad,
-        clientMode: opts.client === true,
-        // A light client's lookups go to the bootstrap peer it has just connected; without this
-        // its first lookup waits out a self-query that finds nothing (about 6 s).
-        allowQueryWithZeroPeers: opts.client === true,
-        // Keep private and loopback addresses: devnets and LANs are first-class.
-        peerInfoMapper: passthroughMapper
+      ...(opts.noDht === true ? {} : {
+        dht: kadDHT({
+          protocol: PROTOCOLS.kad,
+          clientMode: opts.client === true,
+          // A light client's lookups go to the bootstrap peer it has just connected; without this
+          // its first lookup waits out a self-query that finds nothing (about 6 s).
+          allowQueryWithZeroPeers: opts.client === true,
+          // Keep private and loopback addresses: devnets and LANs are first-class.
+          peerInfoMapper: passthroughMapper
+        })
       }),
       // Relayed connections (to a fizz node) are upgraded to direct ones where the addresses allow.
       dcutr: dcutr(),

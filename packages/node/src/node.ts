@@ -49,6 +49,7 @@ export interface DcnNode {
 
 export interface NodeStatus {
   version: string
+  pid: number
   secp256k1: string
   role: Role
   peerId: string
@@ -92,8 +93,10 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     listen: config.role === 'fizz' ? [...config.listen, `${config.gateway!}/p2p-circuit`] : config.listen,
     announce: config.announce,
     client: config.role === 'fizz',
+    noDht: config.role === 'fizz',
     relay: config.role === 'gateway' ? { allowReservation: async (peer) => await directory?.allows(peer) ?? false } : undefined,
-    registry: opts.libp2pMetrics === false ? undefined : registry
+    // Its own dcn_* metrics are enough for a fizz node (libp2p's cost memory it does not have to spare).
+    registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry
   }).catch((err: Error) => {
     const refused = /reservation failed with status (\w+)/.exec(err.message)
     if (refused !== null) throw new UserError(`the gateway refused this fizz node a relay reservation (${refused[1]}); is it registered under that gateway?`, 1)
@@ -158,14 +161,15 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       const fizz = await startFizz({ host, config, ...settlement, gateway, metrics, log })
       node.workloads = fizz.workloads
       stoppers.push(fizz.stop)
-      for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
     } else {
       // Relay the market so every node strengthens the mesh; role services come with their packages.
       for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
     }
     stoppers.push(startBootstrap(host, [...config.bootstrap, ...(config.gateway === undefined ? [] : [config.gateway])], log))
-    stoppers.push(startStreamWatchdog(host, log, metrics))
-    stoppers.push(startDiscovery(host, log, { targetPeers: opts.targetPeers ?? 8, intervalMs: 15_000 }))
+    // A fizz node sells through its gateway and needs no gossip; its gateway keeps its link.
+    if (config.role !== 'fizz') stoppers.push(startStreamWatchdog(host, log, metrics, (peer) => node.gateway?.isFizz(peer) ?? false))
+    // A fizz node talks to its gateway only: no random walks for more peers.
+    if (config.role !== 'fizz') stoppers.push(startDiscovery(host, log, { targetPeers: opts.targetPeers ?? 8, intervalMs: 15_000 }))
     if (config.apiPort !== undefined) node.api = await startApi(config.apiHost, config.apiPort, status, registry)
   } catch (err) {
     await stop()
@@ -176,6 +180,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     const pubsub = host.services.pubsub
     return {
       version: VERSION,
+      pid: process.pid,
       secp256k1: SECP256K1_BACKEND,
       role: config.role,
       peerId: identity.peerId,

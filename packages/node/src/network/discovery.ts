@@ -14,6 +14,8 @@ export interface DiscoveryOptions {
 }
 
 export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions): () => void {
+  const dht = host.services.dht
+  if (dht === undefined) return () => {}
   let running = false
   let stopped = false
   const walk = async (): Promise<void> => {
@@ -26,7 +28,7 @@ export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions)
     const self = host.peerId.toString()
     const seen = new Map<string, PeerInfo>()
     try {
-      for await (const evt of host.services.dht.getClosestPeers(randomBytes(32), { signal })) {
+      for await (const evt of dht.getClosestPeers(randomBytes(32), { signal })) {
         const found: PeerInfo[] = evt.name === 'FINAL_PEER' ? [evt.peer] : evt.name === 'PEER_RESPONSE' ? evt.closer : []
         for (const p of found) {
           const id = p.id.toString()

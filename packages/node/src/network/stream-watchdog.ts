@@ -13,7 +13,8 @@ import type { NodeMetrics } from '../metrics.js'
 
 const GOSSIP_PROTOCOLS = ['/meshsub/1.2.0', '/meshsub/1.1.0', '/meshsub/1.0.0']
 
-export function startStreamWatchdog (host: Host, log: Logger, metrics: NodeMetrics, graceMs = 15_000, everyMs = 5_000): () => void {
+/** `exempt`: peers that legitimately subscribe to nothing (a gateway's fizz nodes). */
+export function startStreamWatchdog (host: Host, log: Logger, metrics: NodeMetrics, exempt: (peer: string) => boolean = () => false, graceMs = 15_000, everyMs = 5_000): () => void {
   const check = async (): Promise<void> => {
     const pubsub = host.services.pubsub
     const subscribed = new Set<string>()
@@ -21,7 +22,7 @@ export function startStreamWatchdog (host: Host, log: Logger, metrics: NodeMetri
     const now = Date.now()
     for (const conn of host.getConnections()) {
       const peer = conn.remotePeer.toString()
-      if (subscribed.has(peer) || conn.status !== 'open' || now - conn.timeline.open < graceMs || conn.limits !== undefined) continue
+      if (subscribed.has(peer) || exempt(peer) || conn.status !== 'open' || now - conn.timeline.open < graceMs || conn.limits !== undefined) continue
       // A user following logs or in a shell needs no gossip.
       if (conn.streams.some(s => s.protocol?.startsWith('/dcn/') === true)) continue
       const protocols = await host.peerStore.get(conn.remotePeer).then(p => p.protocols, () => [] as string[])

@@ -7,7 +7,9 @@
  * control requests (`/dcn/fizz/1.0.0`: status, reserve, release), runs the gateway's leases that
  * name it with the provider runtime (Docker, same limits and isolation), and serves their
  * manifests, lease requests and tunnels — all arriving over the connection it keeps to the
- * gateway, which the bootstrap loop redials with backoff when it drops.
+ * gateway, which the bootstrap loop redials with backoff when it drops. To stay light at rest
+ * it does not follow chain events: a lease arrives with its manifest, and the workloads' periodic
+ * check finds leases that closed.
  */
 import type { PeerId } from '@libp2p/interface'
 import {
@@ -19,7 +21,6 @@ import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import { UserError } from '../../errors.js'
-import { watchLeases } from '../../chain/lease-events.js'
 import { prepareLeasing } from '../provider/leasing.js'
 import type { Workloads } from '../provider/workloads.js'
 import { handleTunnels } from '@dcn/gateway'
@@ -67,7 +68,6 @@ export async function startFizz ({ host, config, c, d, gateway, metrics, log }: 
     host, capacity: reservations, operator: { provider: gateway.wallet, fizzId: host.peerId.toString() }, config, c, d, metrics, log
   })
   const { workloads } = leasing
-  const unwatch = watchLeases(c, d, gateway.wallet, { created: (e) => { workloads.onLeaseCreated(e.leaseId) }, closed: (id) => { workloads.onLeaseClosed(id) } }, log)
   await leasing.start()
   const p = config.provider
   await serveFizzControl(host, gateway.peer, {
@@ -88,5 +88,5 @@ export async function startFizz ({ host, config, c, d, gateway, metrics, log }: 
     if (!from.equals(gateway.peer)) throw new Error('tunnels come only from this fizz node\'s gateway')
     return await workloads.portOf(BigInt(req.leaseId), req.service, req.replica, req.port)
   }, { log })
-  return { reservations, workloads, stop: () => { unwatch(); leasing.stop(); reservations.stop() } }
+  return { reservations, workloads, stop: () => { leasing.stop(); reservations.stop() } }
 }

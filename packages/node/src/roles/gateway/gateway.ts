@@ -62,6 +62,8 @@ export interface GatewayOptions {
 export interface Gateway {
   engine: BidEngine
   ingress: Ingress
+  /** Whether a peer is one of this gateway's fizz nodes. */
+  isFizz: (peerId: string) => boolean
   status: () => { fizz: Array<{ peerId: string, wallet: string, online: boolean, since: string, delegation: string, available?: unknown, cpuPricePerSecond?: string }>, endpoints: Array<{ key: string, tcpPort: number, httpHost?: string, connections: number }> }
   stop: () => Promise<void>
 }
@@ -143,6 +145,7 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
   return {
     engine,
     ingress,
+    isFizz: (peerId) => directory.get(peerId) !== undefined,
     status: () => ({
       fizz: directory.list().map(f => ({
         peerId: f.record.peerId, wallet: f.record.wallet, online: f.online, since: new Date(f.since).toISOString(),
