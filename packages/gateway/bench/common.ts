@@ -6,7 +6,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 
 export const SINK_PROTOCOL = '/dcn/bench/sink/1.0.0'
 
-export interface YamuxTuning { maxStreamWindowSize?: number, maxMessageSize?: number }
+export interface YamuxTuning { maxStreamWindowSize?: number }
 export interface StartMessage { type: 'start', gateway: string, yamux: YamuxTuning }
 export interface ReadyMessage { type: 'ready', peerId: string, sinkPort: number, httpPort: number }
 
@@ -15,10 +15,7 @@ export async function benchHost (tuning: YamuxTuning, listen: boolean): Promise<
     addresses: { listen: listen ? ['/ip4/127.0.0.1/tcp/0'] : [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({
-      ...(tuning.maxMessageSize === undefined ? {} : { maxMessageSize: tuning.maxMessageSize }),
-      ...(tuning.maxStreamWindowSize === undefined ? {} : { streamOptions: { maxStreamWindowSize: tuning.maxStreamWindowSize } })
-    })]
+    streamMuxers: [yamux(tuning.maxStreamWindowSize === undefined ? {} : { streamOptions: { maxStreamWindowSize: tuning.maxStreamWindowSize } })]
   })
 }
 

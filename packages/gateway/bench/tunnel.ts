@@ -15,7 +15,8 @@
  * server directly, and through the Ingress HTTP port by Host; p50 and p99 of each and the
  * difference (target: under 1 ms added at p50).
  *
- * Environment: DCN_BENCH_TUNNEL_MIB (payload, default 256), DCN_BENCH_TUNNEL_ROUNDS (default 3),
+ * Environment: DCN_BENCH_TUNNEL_MIB (payload, default 256), DCN_BENCH_TUNNEL_ROUNDS (default 5),
+ * DCN_BENCH_TUNNEL_WINDOW_MIB (yamux maxStreamWindowSize on both hosts, default yamux's 16),
  * DCN_BENCH_TUNNEL_REQUESTS (default 2000); DCN_BENCH_TUNNEL_MODES (e.g. 'c' to profile one run type;
  * DCN_BENCH_PROF=<dir> writes CPU profiles of the worker there).
  */
@@ -24,6 +25,7 @@ import { Agent, request } from 'node:http'
 import { connect, createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
+import { cpus } from 'node:os'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
@@ -42,12 +44,14 @@ export interface BenchResult {
 const WORKER = fileURLToPath(new URL('./tunnel-worker.js', import.meta.url))
 const MIB = 2 ** 20
 const PAYLOAD_MIB = Number(process.env.DCN_BENCH_TUNNEL_MIB ?? 256)
-const ROUNDS = Number(process.env.DCN_BENCH_TUNNEL_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.DCN_BENCH_TUNNEL_ROUNDS ?? 5)
 const REQUESTS = Number(process.env.DCN_BENCH_TUNNEL_REQUESTS ?? 2000)
-/** Which throughput runs (profiling one of them): any of a, b, c. */
-const MODES = process.env.DCN_BENCH_TUNNEL_MODES ?? 'abc'
+/** Which throughput runs (profiling one of them): any of a, b, B (b′), c. */
+const MODES = process.env.DCN_BENCH_TUNNEL_MODES ?? 'abBc'
 /** What the senders write at a time (a socket read is at most 64 KiB too). */
 const CHUNK = 64 * 1024
+/** The raw stream's sends in run (b′). */
+const BIG_CHUNK = 1024 * 1024
 const DOMAIN = 'bench.test'
 
 function percentile (xs: number[], p: number): number {
@@ -232,55 +236,62 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
     const web = await ingress.expose('web', [webRoute], { http: true })
 
     const chunk = randomBytes(CHUNK)
-    const total = Math.ceil(PAYLOAD_MIB * MIB / CHUNK) * CHUNK
+    const bigChunk = Buffer.concat(Array.from({ length: BIG_CHUNK / CHUNK }, () => chunk))
+    const total = Math.ceil(PAYLOAD_MIB * MIB / BIG_CHUNK) * BIG_CHUNK
     // Warm-up: JIT, yamux window growth, TCP buffers.
     const warm = Math.min(total, 32 * MIB)
     await tcpRun(ready.sinkPort, chunk, warm)
     await streamRun(gateway, fizz, chunk, warm)
     await tcpRun(sinkEndpoint.tcpPort, chunk, warm)
-    const secs = { tcp: [] as number[], libp2p: [] as number[], tunnel: [] as number[] }
-    /** CPU ms per MB moved, each process, summed over the rounds. */
-    const cpu = { tcp: { gateway: 0, fizz: 0 }, libp2p: { gateway: 0, fizz: 0 }, tunnel: { gateway: 0, fizz: 0 } }
-    const timed = async (kind: keyof typeof secs, f: () => Promise<number>): Promise<void> => {
+    type Kind = 'tcp' | 'libp2p' | 'libp2pBig' | 'tunnel'
+    const runs: Record<Kind, { secs: number[], gatewayCpu: number, fizzCpu: number }> = {
+      tcp: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
+      libp2p: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
+      libp2pBig: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
+      tunnel: { secs: [], gatewayCpu: 0, fizzCpu: 0 }
+    }
+    const timed = async (kind: Kind, f: () => Promise<number>): Promise<void> => {
       const before = await cpuNow(child)
-      secs[kind].push(await f())
+      runs[kind].secs.push(await f())
       const after = await cpuNow(child)
-      cpu[kind].gateway += (after.gateway - before.gateway) / (total / 1e6) / ROUNDS
-      cpu[kind].fizz += (after.fizz - before.fizz) / (total / 1e6) / ROUNDS
+      runs[kind].gatewayCpu += after.gateway - before.gateway
+      runs[kind].fizzCpu += after.fizz - before.fizz
     }
     for (let round = 0; round < ROUNDS; round++) {
       if (MODES.includes('a')) await timed('tcp', async () => await tcpRun(ready.sinkPort, chunk, total))
       if (MODES.includes('b')) await timed('libp2p', async () => await streamRun(gateway, fizz, chunk, total))
+      if (MODES.includes('B')) await timed('libp2pBig', async () => await streamRun(gateway, fizz, bigChunk, total))
       if (MODES.includes('c')) await timed('tunnel', async () => await tcpRun(sinkEndpoint.tcpPort, chunk, total))
     }
-    const mbps = (s: number[]): number => total / 1e6 / median(s)
-    const tcp = mbps(secs.tcp)
-    const libp2p = mbps(secs.libp2p)
-    const tunnel = mbps(secs.tunnel)
-    const ratio = tunnel / libp2p
+    const mbps = (k: Kind): number => Math.round(total / 1e6 / median(runs[k].secs))
+    /** CPU time (both processes, all threads, user + system) per MB moved. */
+    const cpuPerMB = (k: Kind, which: 'both' | 'gatewayCpu' | 'fizzCpu' = 'both'): number => {
+      const r = runs[k]
+      const ms = which === 'both' ? r.gatewayCpu + r.fizzCpu : r[which]
+      return r3(ms / (r.secs.length * total / 1e6))
+    }
+    const ratio = r2(mbps('tunnel') / mbps('libp2p'))
     out.push({
       name: 'tunnel throughput',
-      params: { payloadMiB: total / MIB, chunkKiB: CHUNK / 1024, rounds: ROUNDS, yamux: label },
+      params: { payloadMiB: total / MIB, writeKiB: CHUNK / 1024, rounds: ROUNDS, yamux: label },
       results: {
-        tcpMBps: Math.round(tcp),
-        libp2pStreamMBps: Math.round(libp2p),
-        tunnelMBps: Math.round(tunnel),
-        tunnelVsLibp2p: r2(ratio),
-        tunnelVsTcp: r2(tunnel / tcp),
-        tcpSecondsMedian: r3(median(secs.tcp)),
-        libp2pSecondsMedian: r3(median(secs.libp2p)),
-        tunnelSecondsMedian: r3(median(secs.tunnel)),
-        tcpCpuMsPerMB: r3(cpu.tcp.gateway + cpu.tcp.fizz),
-        libp2pCpuMsPerMB: r3(cpu.libp2p.gateway + cpu.libp2p.fizz),
-        tunnelCpuMsPerMB: r3(cpu.tunnel.gateway + cpu.tunnel.fizz),
-        tunnelGatewayCpuMsPerMB: r3(cpu.tunnel.gateway),
-        tunnelFizzCpuMsPerMB: r3(cpu.tunnel.fizz),
-        libp2pGatewayCpuMsPerMB: r3(cpu.libp2p.gateway),
-        libp2pFizzCpuMsPerMB: r3(cpu.libp2p.fizz)
+        tcpMBps: mbps('tcp'),
+        libp2pStreamMBps: mbps('libp2p'),
+        libp2pStream1MiBWritesMBps: mbps('libp2pBig'),
+        tunnelMBps: mbps('tunnel'),
+        tunnelVsLibp2p: ratio,
+        tunnelVsLibp2p1MiBWrites: r2(mbps('tunnel') / mbps('libp2pBig')),
+        tunnelVsTcp: r2(mbps('tunnel') / mbps('tcp')),
+        tcpCpuMsPerMB: cpuPerMB('tcp'),
+        libp2pCpuMsPerMB: cpuPerMB('libp2p'),
+        libp2p1MiBWritesCpuMsPerMB: cpuPerMB('libp2pBig'),
+        tunnelCpuMsPerMB: cpuPerMB('tunnel'),
+        tunnelGatewayCpuMsPerMB: cpuPerMB('tunnel', 'gatewayCpu'),
+        tunnelFizzCpuMsPerMB: cpuPerMB('tunnel', 'fizzCpu')
       },
       target: { tunnelVsLibp2p: '>= 0.8' },
       pass: ratio >= 0.8,
-      note: '(a) loopback TCP, (b) raw libp2p stream (Noise + Yamux), (c) TCP → Ingress pool port → tunnel → fizz → TCP sink; gateway and fizz in two processes; median of the rounds'
+      note: 'MB = 10^6 bytes, median of the rounds. (a) loopback TCP to the fizz process\'s sink; (b) raw libp2p stream (Noise + Yamux) on the gateway→fizz connection, 64 KiB sends like the TCP client\'s writes (b′: 1 MiB sends); (c) TCP → Ingress pool port → tunnel → fizz → the same TCP sink. CPU ms per MB: both processes, user + system. The machine has ' + String(cpus().length) + ' cores shared by client, gateway, fizz node and sink.'
     })
 
     if (withLatency) {
@@ -312,9 +323,8 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
 }
 
 export async function run (): Promise<BenchResult[]> {
-  const tunings: Array<[string, YamuxTuning, boolean]> = [['default', {}, true]]
-  if (process.env.DCN_BENCH_TUNNEL_TUNED !== undefined) tunings.push(['maxMessageSize 256 KiB', { maxMessageSize: 256 * 1024 }, false])
-  const out: BenchResult[] = []
-  for (const [label, tuning, latency] of tunings) out.push(...await measure(tuning, label, latency))
-  return out
+  const window = process.env.DCN_BENCH_TUNNEL_WINDOW_MIB
+  return window === undefined
+    ? await measure({}, 'default (window grows to 16 MiB)', true)
+    : await measure({ maxStreamWindowSize: Number(window) * MIB }, `maxStreamWindowSize ${window} MiB`, true)
 }

@@ -6,8 +6,10 @@
  *   when the socket's buffer is full the stream is paused (yamux stops granting window, so the
  *   remote stops sending) until the socket drains. The remote closing its side (yamux FIN)
  *   ends the socket (TCP FIN) once everything before it is written.
- * - socket → stream: 'data' goes to `stream.send()`; when it returns false the socket is
- *   paused until `stream.onDrain()`. The socket's FIN closes the stream's writing side.
+ * - socket → stream: reads go to `stream.send()` (back-to-back full reads gathered into one
+ *   frame of up to 1 MiB); while 256 KiB or more wait in the stream's queue the socket is paused
+ *   (the kernel's buffers then push back on the sender). The socket's FIN closes the stream's
+ *   writing side.
  * - an error on either side aborts the other: a stream reset destroys the socket with a TCP
  *   RST (so the peer sees the truncation), a socket error or early close aborts the stream.
  *
@@ -24,13 +26,13 @@ const PAUSED_READ_BUFFER = 64 * 2 ** 20
  * The stream is paused once this much waits in the socket's buffer. Node's own mark (16 KiB) is
  * below one yamux frame, so pausing at it would stop and restart the window on every message.
  */
-const SOCKET_BUFFER = Number(process.env.DCN_SPLICE_BUFFER ?? 256 * 1024)
+const SOCKET_BUFFER = 256 * 1024
 /** What one socket read returns at most (libuv's read buffer): a read this long means more is waiting. */
 const FULL_READ = 64 * 1024
 /** Full reads are gathered up to this much into one send. */
-const COALESCE = Number(process.env.DCN_SPLICE_COALESCE ?? 256 * 1024)
+const COALESCE = 1024 * 1024
 /** The socket is paused while this much waits in the stream's queue. */
-const STREAM_BUFFER = Number(process.env.DCN_SPLICE_STREAM_BUFFER ?? 256 * 1024)
+const STREAM_BUFFER = 256 * 1024
 
 export interface SpliceOptions {
   /** Bytes already read from the stream (after a handshake frame), written to the socket first. */
@@ -120,9 +122,10 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       stream.removeEventListener('idle', onStreamDrain)
       if (!socket.destroyed) socket.resume()
     }
-    // Full socket reads (64 KiB: more is waiting) are gathered until the I/O phase ends and sent
-    // as one yamux frame: a 64 KiB frame is two Noise messages (one of 29 bytes) and a window
-    // update each, a 256 KiB one four full messages and one update. A short read goes at once.
+    // Full socket reads (64 KiB: more is waiting) are gathered until the I/O phase ends (up to
+    // 1 MiB) and sent as one yamux frame: a 64 KiB frame costs two Noise messages (one of 29
+    // bytes), a window update and on the other side a write to its socket; a 1 MiB frame costs
+    // 17 messages, one update and one write. A short read goes at once (no added latency).
     let pending: Buffer[] = []
     let pendingBytes = 0
     let flushScheduled = false

@@ -9,6 +9,8 @@ const args = process.argv.slice(2)
 if (args[0] === 'node' && args.some((a, i) => a === '--role=fizz' || (a === '--role' && args[i + 1] === 'fizz'))) {
   setFlagsFromString('--optimize-for-size')
   setFlagsFromString('--max-semi-space-size=1')
+  // Hot code is still optimised (tunnels stay fast); only the baseline compiler's copies go.
+  setFlagsFromString('--no-sparkplug')
 }
 const { run } = await import('../cli/main.js')
 process.exitCode = await run(args)
