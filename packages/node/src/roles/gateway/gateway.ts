@@ -8,13 +8,14 @@
  *   (`SubnetSupply`), passes manifests and lease requests on to the fizz node a lease names, and
  *   exposes the services on its ingress: a TCP port each, and HTTP by host name on one port,
  *   tunnelled over `/dcn/tunnel/1.0.0` on the connection the fizz node keeps to it.
- * - Ingress endpoints of leases that close or end are removed.
+ * - Ingress endpoints of leases that close or end are removed; a lease whose manifest never
+ *   arrives is closed after `provider.manifestTimeout` (the user is refunded).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Ingress, openTunnel, type EndpointInfo, type TunnelRequest } from '@dcn/gateway'
-import { acceptFizz, getLease, listLeases, pauseLease, resumeLease, type Deployment, type SettlementClients } from '@dcn/protocol'
+import { acceptFizz, closeLease, getLease, listLeases, pauseLease, resumeLease, type Deployment, type SettlementClients } from '@dcn/protocol'
 import type { NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
@@ -120,7 +121,19 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
       .then(() => { log.info('endpoint restored', { key: e.key, port: e.tcpPort }) }, (err: Error) => { log.warn('endpoint not restored', { key: e.key, error: err.message }) })
   }
   const persist = (): void => { saved.save(ingress.endpoints()) }
-  await handleGatewayProxy({ host, c, d, ingress, publicHost: config.provider.ingress.host, metrics, log, onChange: persist })
+  // A lease whose manifest never reaches its fizz node is closed, so the user is refunded.
+  const delivered = new Set<string>(saved.load().map(e => /^l(\d+)-/.exec(e.key)?.[1]).filter((x): x is string => x !== undefined))
+  const awaitManifest = (leaseId: bigint): void => {
+    setTimeout(() => {
+      if (delivered.has(leaseId.toString())) return
+      void getLease(c, d, leaseId).then(async (l) => {
+        if (l.closedAt !== 0n) return
+        await closeLease(c, d, leaseId)
+        log.warn('no manifest arrived; lease closed', { lease: leaseId, afterMs: config.provider.manifestTimeoutMs })
+      }).catch((err: Error) => { log.warn('closing a lease without manifest failed', { lease: leaseId, error: err.message }) })
+    }, config.provider.manifestTimeoutMs).unref()
+  }
+  await handleGatewayProxy({ host, c, d, ingress, publicHost: config.provider.ingress.host, metrics, log, onChange: persist, onDelivered: (id) => { delivered.add(id.toString()) } })
 
   const unexposeLease = async (leaseId: bigint): Promise<void> => {
     for (const e of ingress.endpoints().filter(x => x.key.startsWith(`l${leaseId}-`))) {
@@ -129,7 +142,7 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
     }
     persist()
   }
-  const unwatch = watchLeases(c, d, c.account.address, { created: () => {}, closed: (id) => { void unexposeLease(id) } }, log)
+  const unwatch = watchLeases(c, d, c.account.address, { created: (e) => { awaitManifest(e.leaseId) }, closed: (id) => { delivered.delete(id.toString()); void unexposeLease(id) } }, log)
   // Leases that ran out end without an event: check what is exposed now and then.
   const sweep = setInterval(() => {
     const ids = new Set(ingress.endpoints().map(e => /^l(\d+)-/.exec(e.key)?.[1]).filter((x): x is string => x !== undefined))

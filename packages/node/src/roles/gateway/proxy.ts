@@ -29,6 +29,8 @@ export interface ProxyOptions {
   log: Logger
   /** The set of exposed endpoints changed. */
   onChange?: () => void
+  /** A lease's manifest reached its fizz node and runs. */
+  onDelivered?: (leaseId: bigint) => void
 }
 
 /** Ingress keys of a lease: `l<lease>-<service>-<port>` (a DNS label, for `<key>.<domain>`). */
@@ -49,6 +51,7 @@ export async function handleGatewayProxy (opts: ProxyOptions): Promise<void> {
         const answer = await fizz.readJson() as { ok?: boolean, endpoints?: Endpoint[] }
         if (answer.ok === true) {
           await frames.writeJson({ ...answer, endpoints: await expose(opts, lease, answer.endpoints ?? []) })
+          opts.onDelivered?.(lease.leaseId)
           metrics.accessRequests.inc({ op: 'manifest', result: 'forwarded' })
           break
         }
