@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Makes a Docker engine available on Debian: installs docker.io, and busybox-static (dcn builds
-# its demo and test image, busybox:stable, from it when no registry is reachable), then starts
+# its demo and test image, busybox:stable, from it when no registry is reachable), iproute2 and
+# iptables (the fizz test builds a real NAT from them), then starts
 # dockerd if no engine answers (there is no systemd in CI containers). Safe to run again.
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 { [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; } || need+=(busybox-static)
 command -v file >/dev/null || need+=(file)
+# The fizz tests build a real NAT from network namespaces, veth pairs and iptables MASQUERADE.
+command -v ip >/dev/null || need+=(iproute2)
+command -v iptables >/dev/null || need+=(iptables)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get update -qq

@@ -83,7 +83,7 @@ export function createNatLab (): NatLab {
     ['ip', '-n', home, 'link', 'set', mgmtPeer, 'up']
   ]
   const teardown = (): void => {
-    for (const args of [['ip', 'netns', 'del', nat], ['ip', 'netns', 'del', home], ['ip', 'link', 'del', wan], ['ip', 'link', 'del', mgmt]]) {
+    for (const args of [['ip', 'netns', 'del', nat], ['ip', 'netns', 'del', home], ['ip', 'link', 'del', wan], ['ip', 'link', 'del', mgmt], ['ip', 'route', 'del', 'unreachable', '198.19.0.0/24']]) {
       try { run(args) } catch {}
     }
   }
