@@ -3,13 +3,17 @@
  * libp2p host and an Ingress), a forked worker is the fizz node (a libp2p host that dialled the
  * gateway, the tunnel handler, and the "containers": a TCP sink and an HTTP server).
  *
- * Throughput, the same payload each way, rounds interleaved, median of the rounds:
+ * Throughput, the same payload each run, rounds interleaved, median of the rounds:
  *   (a) plain loopback TCP: this process → the worker's TCP sink;
  *   (b) a raw libp2p stream (Noise + Yamux) on the gateway's connection to the fizz node → a sink
- *       protocol in the worker;
+ *       protocol in the worker, sent in 64 KiB pieces like the TCP client's writes; (b′) the
+ *       same sent in 1 MiB pieces;
  *   (c) TCP to an Ingress pool port → tunnel over that same connection → fizz → the TCP sink.
  * Each run ends when the sink's answer (the byte count, sent after the client's FIN) is back,
- * so every byte has arrived. Reported in MB/s (10^6 bytes) with (c)/(b) (target ≥ 0.8) and (c)/(a).
+ * so every byte has arrived. Reported in MB/s (10^6 bytes) with (c)/(b) (target ≥ 0.8), (c)/(b′)
+ * and (c)/(a), and the CPU time both processes spent per MB (user + system, all threads) — the
+ * machine's cores are shared by client, gateway, fizz node and sink, so throughput is mostly a
+ * matter of CPU per byte.
  *
  * HTTP latency: sequential keep-alive requests (one connection each way) to the worker's HTTP
  * server directly, and through the Ingress HTTP port by Host; p50 and p99 of each and the
@@ -17,8 +21,8 @@
  *
  * Environment: DCN_BENCH_TUNNEL_MIB (payload, default 256), DCN_BENCH_TUNNEL_ROUNDS (default 5),
  * DCN_BENCH_TUNNEL_WINDOW_MIB (yamux maxStreamWindowSize on both hosts, default yamux's 16),
- * DCN_BENCH_TUNNEL_REQUESTS (default 2000); DCN_BENCH_TUNNEL_MODES (e.g. 'c' to profile one run type;
- * DCN_BENCH_PROF=<dir> writes CPU profiles of the worker there).
+ * DCN_BENCH_TUNNEL_REQUESTS (default 2000), DCN_BENCH_TUNNEL_MODES (any of a, b, B (b′), c; e.g. 'c'
+ * to profile one kind of run), DCN_BENCH_PROF=<dir> (CPU profile of the worker written there).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { Agent, request } from 'node:http'

@@ -100,8 +100,11 @@ export class FrameReader {
 
   /** Reads and drops everything until the remote closes (after a refusal). */
   discard (): void {
+    this.detach()
     this.buffer.consume(this.buffer.byteLength)
-    this.stream.removeEventListener('message', this.onMessage)
     this.stream.addEventListener('message', () => {})
+    if (this.stream.readStatus === 'paused') {
+      try { this.stream.resume() } catch { /* closing */ }
+    }
   }
 }

@@ -281,6 +281,7 @@ export class Ingress {
   private async forward (entry: Entry, socket: Socket, head: Uint8Array | undefined, http: boolean): Promise<void> {
     const routes = entry.routes
     const now = Date.now()
+    for (const [id, until] of this.failed) if (until <= now) this.failed.delete(id)
     const start = entry.next++ % Math.max(1, routes.length)
     const order = routes.map((_r, i) => routes[(start + i) % routes.length])
     const healthy = order.filter(r => (this.failed.get(routeId(r)) ?? 0) <= now)

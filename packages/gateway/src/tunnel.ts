@@ -122,6 +122,8 @@ export async function handleTunnels (host: TunnelHost, resolve: TunnelResolver, 
     try {
       if (closed) throw new TunnelError('tunnels are shutting down')
       req = parseTunnelRequest(await reader.readJson(MAX_TUNNEL_REQUEST_BYTES, requestTimeoutMs))
+      // Nothing more is read (the stream is paused) until the pipe starts.
+      const leftover = reader.detach()
       let target: { host: string, port: number }
       try {
         target = await resolve(req, from)
@@ -140,8 +142,12 @@ export async function handleTunnels (host: TunnelHost, resolve: TunnelResolver, 
         socket.destroy()
         throw new TunnelError('stream closed while connecting')
       }
-      await new Frames(stream).writeJson({ ok: true })
-      const leftover = reader.detach()
+      try {
+        await new Frames(stream).writeJson({ ok: true })
+      } catch (err) {
+        socket.destroy()
+        throw err
+      }
       const result = await splice(stream, socket, { leftover })
       log?.debug('tunnel closed', { peer: from.toString(), ...req, ...stats(result) })
     } catch (err) {

@@ -7,7 +7,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Agent } from 'node:http'
-import { connect, createServer, type Server } from 'node:net'
+import { createHash } from 'node:crypto'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { Libp2p } from 'libp2p'
 import { Ingress, handleTunnels, openTunnel, parseHead, hostName, type Route, type TunnelHandler, type TunnelRequest } from '../src/index.js'
 import {
@@ -219,7 +220,8 @@ test('unexpose frees the port and the name', async () => {
   // An open connection is cut by unexpose.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   await get(tcpPort, 'x', { agent })
-  assert.ok(ingress.endpoints().some(e => e.key === 'temp' && e.connections === 1))
+  // (The first request's connection may take a moment to finish closing.)
+  await waitFor(() => ingress.endpoints().some(e => e.key === 'temp' && e.connections === 1), 5000, 'one open connection')
   assert.is(await ingress.unexpose('temp'), true)
   assert.is(await ingress.unexpose('temp'), false)
   agent.destroy()
@@ -266,11 +268,63 @@ test('ports in use by other programs are skipped; a full pool says so', async ()
     const again = await small.expose('two', [route('echo', 0, 7)], { http: false })
     assert.is(again.tcpPort, from + 1)
     assert.equal((await exchange(again.tcpPort, Buffer.from('ping'))).toString(), 'ping')
+    // A port asked for (an endpoint restored after a restart): outside the pool, taken by an
+    // endpoint, taken by another program; and free.
+    const asked = async (port: number): Promise<string> => await small.expose('three', [], { http: false, port }).then(e => `got ${e.tcpPort}`, (err: Error) => err.message)
+    assert.is(await asked(from + 2), `port ${from + 2} is outside the pool ${from}-${from + 1}`)
+    assert.is(await asked(from + 1), `port ${from + 1} is used by another endpoint`)
+    assert.is(await asked(from), `port ${from} is in use by another program`)
+    await small.unexpose('two')
+    assert.is(await asked(from + 1), `got ${from + 1}`)
   } finally {
     await small.close()
     squatter.close()
   }
   assert.throws(() => new Ingress({ bindHost: '127.0.0.1', ports: { from: 10, to: 5 }, httpPort: 0, domain: DOMAIN, open: async () => { throw new Error('x') } }), /ports.from \(10\) is above ports.to \(5\)/)
+})
+
+test('backpressure: a container that does not read holds the client back, then everything arrives', async () => {
+  let container: Socket | undefined
+  const server = createServer({ allowHalfOpen: true }, s => { container = s; s.on('error', () => {}); s.pause() })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  containers.set('slow/0/1', (server.address() as { port: number }).port)
+  try {
+    const { tcpPort } = await ingress.expose('slow', [route('slow', 0, 1)], { http: false })
+    const client = connect({ host: '127.0.0.1', port: tcpPort, allowHalfOpen: true })
+    await new Promise(resolve => client.once('connect', resolve))
+    const chunk = randomBytes(2 ** 20)
+    const sent = createHash('sha256')
+    let written = 0
+    // Write until the writes stop draining: the tunnel must stop taking bytes.
+    while (written < 512 * 2 ** 20) {
+      written += chunk.length
+      sent.update(chunk)
+      if (client.write(chunk)) continue
+      const drained = await new Promise<boolean>(resolve => {
+        const t = setTimeout(() => { client.removeListener('drain', onDrain); resolve(false) }, 500)
+        const onDrain = (): void => { clearTimeout(t); resolve(true) }
+        client.once('drain', onDrain)
+      })
+      if (!drained) break
+    }
+    // Kernel buffers on both sockets, the ingress's queue, the yamux window (16 MiB at most) and
+    // the fizz side's queue: bounded, far from everything.
+    assert.ok(written < 96 * 2 ** 20, `${written / 2 ** 20} MiB went in while nothing was read`)
+    assert.ok(container !== undefined)
+    const got = createHash('sha256')
+    let received = 0
+    container!.on('data', (d: Buffer) => { received += d.length; got.update(d) })
+    const ended = new Promise(resolve => container!.once('end', resolve))
+    container!.resume()
+    client.end()
+    await ended
+    assert.is(received, written)
+    assert.is(got.digest('hex'), sent.digest('hex'))
+    client.destroy()
+  } finally {
+    await ingress.unexpose('slow')
+    server.close()
+  }
 })
 
 test('50 concurrent connections all work, and everything is released afterwards', async () => {

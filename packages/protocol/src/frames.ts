@@ -80,7 +80,16 @@ export class Frames {
   async write (payload: Uint8Array): Promise<void> {
     const head = new Uint8Array(4)
     new DataView(head.buffer).setUint32(0, payload.byteLength)
-    if (!this.stream.send(new Uint8ArrayList(head, payload))) await this.stream.onDrain()
+    // onDrain() resolves once per stream in libp2p 3, so wait on the events until the queue has room.
+    if (!this.stream.send(new Uint8ArrayList(head, payload))) {
+      while (this.stream.writableNeedsDrain && this.stream.status === 'open') {
+        await new Promise<void>(resolve => {
+          const done = (): void => { this.stream.removeEventListener('drain', done); this.stream.removeEventListener('close', done); resolve() }
+          this.stream.addEventListener('drain', done)
+          this.stream.addEventListener('close', done)
+        })
+      }
+    }
   }
 
   async writeJson (value: unknown): Promise<void> {
