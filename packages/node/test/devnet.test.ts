@@ -21,6 +21,7 @@ let out = ''
 let exited: Promise<number | null>
 let docker: Docker
 let demoLease = ''
+let demoProvider = ''
 
 /** Processes (other than ps itself) whose command line mentions the devnet's data dir. */
 function processesUsing (path: string): string[] {
@@ -85,7 +86,9 @@ test('--demo deploys a web service and prints its URL, which answers', async () 
   const res = await fetch(m[2])
   assert.is(res.status, 200)
   assert.match(await res.text(), /hello from dcn/)
-  assert.is((await leaseObjects(docker, demoLease)).containers.length, 1)
+  const [running] = await docker.listContainers({ filters: { label: [`dcn.lease=${demoLease}`, `dcn.order`] } })
+  demoProvider = running.Labels['dcn.provider']
+  assert.is((await leaseObjects(docker, demoLease, demoProvider)).containers.length, 1)
   const st = await runDcn(['lease', 'status', demoLease, '--data-dir', dir])
   assert.is(st.code, 0, st.stderr)
   assert.match(st.stdout, /web\s+1\/1/)
@@ -124,7 +127,7 @@ test('SIGINT stops the devnet: exit 0, devnet.json removed, no node processes le
   assert.not.ok(existsSync(file), 'devnet.json is removed')
   assert.equal(processesUsing(dir), [], 'no dcn node process is left')
   assert.match(out, /stopping reason=SIGINT/)
-  assert.equal(await leaseObjects(docker, demoLease), { containers: [], networks: [] }, 'the demo\'s containers and network are removed')
+  assert.equal(await leaseObjects(docker, demoLease, demoProvider), { containers: [], networks: [] }, 'the demo\'s containers and network are removed')
 })
 
 test.run()

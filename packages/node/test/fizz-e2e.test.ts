@@ -28,7 +28,7 @@ import { loadIdentity } from '../src/identity.js'
 import { freePort } from '../src/devnet/devnet.js'
 import { Cluster, runDcn, waitFor, type TestNode } from './helpers/cluster.js'
 import { HOME_ADDR, MGMT_HOME, MGMT_ROOT, PUBLIC_ADDR, createNatLab, natUnavailable, type NatLab } from './helpers/netns.js'
-import { leaseObjects, testDocker } from './helpers/docker.js'
+import { leaseObjects, removeAllOf, testDocker } from './helpers/docker.js'
 
 const SPON = 10n ** 18n
 const cluster = new Cluster()
@@ -143,9 +143,7 @@ test.after(async () => {
   await cluster.stop()
   await chain?.anvil.stop()
   lab?.teardown()
-  for (const n of [fizz, fizzB]) {
-    for (const ct of await docker.listContainers({ all: true, filters: { label: [`dcn.provider=${n?.wallet ?? 'none'}`] } })) await docker.getContainer(ct.Id).remove({ force: true }).catch(() => {})
-  }
+  for (const n of [fizz, fizzB]) await removeAllOf(docker, n?.wallet)
 })
 
 test('fizz nodes behind the NAT hold reservations on their gateway, are online there, and cannot be dialled directly', async () => {

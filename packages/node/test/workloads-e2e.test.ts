@@ -27,7 +27,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { Frames } from '@dcn/protocol'
 import { Cluster, counter, waitFor, type TestNode } from './helpers/cluster.js'
-import { leaseObjects, testDocker } from './helpers/docker.js'
+import { leaseObjects, removeAllOf, testDocker } from './helpers/docker.js'
 
 const SPON = 10n ** 18n
 const cluster = new Cluster()
@@ -120,12 +120,7 @@ test.before(async () => {
 test.after(async () => {
   await cluster.stop()
   await chain?.anvil.stop()
-  for (const ct of await docker.listContainers({ all: true, filters: { label: [`dcn.provider=${provider?.wallet ?? 'none'}`] } })) {
-    await docker.getContainer(ct.Id).remove({ force: true }).catch(() => {})
-  }
-  for (const n of await docker.listNetworks({ filters: { label: [`dcn.provider=${provider?.wallet ?? 'none'}`] } })) {
-    await docker.getNetwork(n.Id).remove().catch(() => {})
-  }
+  await removeAllOf(docker, provider?.wallet)
 })
 
 test('deploy → endpoint answers → logs show the request → shell → close: everything removed, provider paid, user refunded', async () => {

@@ -11,11 +11,19 @@ export async function testDocker (): Promise<Docker> {
   return docker
 }
 
-/** Names of the containers (any state) of a lease, and its networks. */
-export async function leaseObjects (docker: Docker, leaseId: bigint | string): Promise<{ containers: string[], networks: string[] }> {
-  const filters = { label: [`${LABEL.lease}=${leaseId}`] }
+/** Names of the containers (any state) of a lease, and its networks (of one provider's, when given). */
+export async function leaseObjects (docker: Docker, leaseId: bigint | string, provider?: string): Promise<{ containers: string[], networks: string[] }> {
+  const filters = { label: [`${LABEL.lease}=${leaseId}`, ...(provider === undefined ? [] : [`${LABEL.provider}=${provider.toLowerCase()}`])] }
   return {
     containers: (await docker.listContainers({ all: true, filters })).map(c => c.Names[0]),
     networks: (await docker.listNetworks({ filters })).map(n => n.Name)
   }
+}
+
+/** Removes every container and network a provider (or fizz node) left on the engine. */
+export async function removeAllOf (docker: Docker, provider: string | undefined): Promise<void> {
+  if (provider === undefined) return
+  const filters = { label: [`${LABEL.provider}=${provider.toLowerCase()}`] }
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {})
 }

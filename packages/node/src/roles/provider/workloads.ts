@@ -229,13 +229,17 @@ export class Workloads implements LeaseListener {
    */
   private scheduleEnd (t: Tracked): void {
     clearTimeout(t.endTimer)
+    // While paused the end moves on; look again later.
+    const delay = t.lease.pausedAt !== 0n ? 15_000 : Number(t.lease.end) * 1000 + 1000 - Date.now()
     t.endTimer = setTimeout(() => {
       void getLease(this.opts.c, this.opts.d, t.lease.leaseId).then(async (lease) => {
         t.lease = lease
-        if (await this.active(lease)) this.scheduleEnd(t)
-        else await this.finish(lease.leaseId, 'lease ended', 'settle')
+        // The wall clock, not the last block: a quiet chain mines no block to say the time is up.
+        const now = BigInt(Math.floor(Date.now() / 1000))
+        if (lease.closedAt === 0n && (lease.pausedAt !== 0n || now < lease.end)) this.scheduleEnd(t)
+        else await this.finish(lease.leaseId, lease.closedAt === 0n ? 'lease ended' : 'closed on chain', lease.closedAt === 0n ? 'settle' : undefined)
       }, () => { this.scheduleEnd(t) })
-    }, Math.max(1000, Number(t.lease.end) * 1000 + 1000 - Date.now()))
+    }, Math.max(1000, delay))
     t.endTimer.unref()
   }
 
