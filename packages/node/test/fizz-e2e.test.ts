@@ -26,7 +26,8 @@ import { startDevnetChain, type DevnetChain } from '../src/devnet/chain.js'
 import { connectChain } from '../src/chain/deployment.js'
 import { loadIdentity } from '../src/identity.js'
 import { freePort } from '../src/devnet/devnet.js'
-import { Cluster, runDcn, waitFor, type TestNode } from './helpers/cluster.js'
+import { spawn } from 'node:child_process'
+import { Cluster, DCN, runDcn, waitFor, type TestNode } from './helpers/cluster.js'
 import { HOME_ADDR, MGMT_HOME, MGMT_ROOT, PUBLIC_ADDR, createNatLab, natUnavailable, type NatLab } from './helpers/netns.js'
 import { leaseObjects, removeAllOf, testDocker } from './helpers/docker.js'
 
@@ -126,6 +127,12 @@ test.before(async () => { try {
   flags = ['--data-dir', userDir, '--bootstrap', matcher.addr, '--rpc', chain.anvil.rpcUrl, '--deployment', deploymentFile]
 } catch (e) { console.error('BEFORE FAILED', e, cluster.nodes.map(n => `--- ${n.name}\n${n.log().slice(-2500)}`).join('\n')); throw e } })
 
+/** Containers and networks of a lease on either fizz node (other tests' leases may share its number). */
+async function fizzObjects (leaseId: string): Promise<{ containers: string[], networks: string[] }> {
+  const [a, b] = await Promise.all([leaseObjects(docker, leaseId, fizz.wallet), leaseObjects(docker, leaseId, fizzB.wallet)])
+  return { containers: [...a.containers, ...b.containers], networks: [...a.networks, ...b.networks] }
+}
+
 /** A fizz node in the home namespace: no listen address, its API and Docker ports on the mgmt link. */
 async function startFizz (name: string, cpu: string): Promise<TestNode> {
   return await cluster.start(name, 'fizz', {
@@ -195,8 +202,21 @@ test('deploy to a fizz node behind the NAT: the service answers through the gate
   assert.is((await getByHost(httpPort, 'nobody.fizz.test', '/')).status, 404, 'an unknown name is not routed')
   await fetch(`${ep.url}/through-the-gateway`)
 
-  assert.is((await leaseObjects(docker, leaseId)).containers.length, 1, 'the container runs (on the fizz node)')
+  assert.is((await fizzObjects(leaseId)).containers.length, 1, 'the container runs (on the fizz node)')
   await waitFor(async () => (await dcn('lease', 'logs', leaseId)).stderr.includes('through-the-gateway') || (await dcn('lease', 'logs', leaseId)).stdout.includes('through-the-gateway'), 10_000, 'logs through the gateway')
+  // --follow through the gateway: a request made after it started shows up while it runs.
+  const follow = spawn(process.execPath, [DCN, 'lease', 'logs', leaseId, '--follow', '--tail', '0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let followed = ''
+  follow.stdout.on('data', (b: Buffer) => { followed += b.toString() })
+  follow.stderr.on('data', (b: Buffer) => { followed += b.toString() })
+  try {
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    await fetch(`${ep.url}/while-following`)
+    await waitFor(async () => followed.includes('while-following'), 10_000, `the followed logs to show the request: ${followed}`)
+    assert.not.match(followed, /through-the-gateway/, '--tail 0 shows only new lines')
+  } finally {
+    follow.kill('SIGINT')
+  }
   const sh = await dcn('lease', 'shell', leaseId, '--', 'cat', '/www/index.html')
   assert.is(sh.code, 0, sh.stderr)
   assert.match(sh.stdout, /hello from a fizz node/)
@@ -269,7 +289,7 @@ test('a gateway restart: the fizz nodes reconnect and the endpoint comes back wi
 test('closing the lease removes the container on the fizz node and the gateway endpoint', async () => {
   const closed = await dcn('lease', 'close', lease.id)
   assert.is(closed.code, 0, closed.stderr)
-  await waitFor(async () => (await leaseObjects(docker, lease.id)).containers.length === 0, 15_000, 'the fizz node to remove the container')
+  await waitFor(async () => (await fizzObjects(lease.id)).containers.length === 0, 15_000, 'the fizz node to remove the container')
   await waitFor(async () => await fetch(lease.url).then(() => false, () => true), 15_000, 'the gateway endpoint to close')
 })
 

@@ -36,9 +36,10 @@ export async function devnetCommand (args: string[]): Promise<number> {
   // Signals during start-up abort it, and startDevnet stops what it had started.
   const stopSignal = new AbortController()
   let signalled: string | undefined
-  const onSignal = (sig: string) => (): void => { signalled = sig; stopSignal.abort() }
-  process.once('SIGINT', onSignal('SIGINT'))
-  process.once('SIGTERM', onSignal('SIGTERM'))
+  // Later signals (a process group signalled twice, a second Ctrl-C) must not cut the clean-up short.
+  const onSignal = (sig: string) => (): void => { signalled ??= sig; stopSignal.abort() }
+  process.on('SIGINT', onSignal('SIGINT'))
+  process.on('SIGTERM', onSignal('SIGTERM'))
   let devnet
   try {
     if (values.demo === true) await ensureDemoImage(await connectDocker(), log)
