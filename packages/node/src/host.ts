@@ -10,12 +10,11 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import type { KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 import { PROTOCOLS, TOPICS } from '@dcn/protocol'
@@ -72,6 +71,9 @@ function contentId (msg: { data: Uint8Array }): Uint8Array {
 
 export async function createHost (opts: HostOptions): Promise<Host> {
   const relay = opts.relay
+  // Loaded only when used: a fizz node runs neither, and every module costs memory on a laptop.
+  const dht = opts.noDht === true ? undefined : await import('@libp2p/kad-dht')
+  const prometheus = opts.registry === undefined ? undefined : await import('@libp2p/prometheus-metrics')
   return await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen, announce: opts.announce ?? [] },
@@ -85,19 +87,19 @@ export async function createHost (opts: HostOptions): Promise<Host> {
       maxIncomingPendingConnections: 200
     },
     connectionGater: relay === undefined ? undefined : { denyInboundRelayReservation: async (peer: PeerId) => !(await relay.allowReservation(peer)) },
-    metrics: opts.registry === undefined ? undefined : prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }),
+    metrics: opts.registry === undefined || prometheus === undefined ? undefined : prometheus.prometheusMetrics({ registry: opts.registry, collectDefaultMetrics: false, preserveExistingMetrics: true }),
     services: {
       identify: identify(),
       ping: ping(),
-      ...(opts.noDht === true ? {} : {
-        dht: kadDHT({
+      ...(dht === undefined ? {} : {
+        dht: dht.kadDHT({
           protocol: PROTOCOLS.kad,
           clientMode: opts.client === true,
           // A light client's lookups go to the bootstrap peer it has just connected; without this
           // its first lookup waits out a self-query that finds nothing (about 6 s).
           allowQueryWithZeroPeers: opts.client === true,
           // Keep private and loopback addresses: devnets and LANs are first-class.
-          peerInfoMapper: passthroughMapper
+          peerInfoMapper: dht.passthroughMapper
         })
       }),
       // Relayed connections (to a fizz node) are upgraded to direct ones where the addresses allow.

@@ -3,7 +3,7 @@
  * `startNode` is what `dcn node` runs; benchmarks and simulations call it in-process.
  */
 import { Registry } from 'prom-client'
-import { SECP256K1_BACKEND, TOPICS, registerNode, type Address, type Role } from '@dcn/protocol'
+import { SECP256K1_BACKEND, TOPICS, registerNode, type Role } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
@@ -23,9 +23,6 @@ import { FizzDirectory } from './roles/gateway/directory.js'
 import { startGateway, type Gateway } from './roles/gateway/gateway.js'
 import { joinGateway, startFizz } from './roles/fizz/fizz.js'
 import { UserError } from './errors.js'
-import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
-import type { PeerId } from '@libp2p/interface'
 import type { Workloads } from './roles/provider/workloads.js'
 import { connectChain } from './chain/deployment.js'
 import { chainSenderPolicy } from './chain/sender-policy.js'
@@ -78,14 +75,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
   const registry = new Registry()
   const settlement = config.chain === undefined ? undefined : { c: await connectChain(config.chain, identity.wallet), d: config.chain.deployment }
   // A fizz node joins its gateway on chain before its host asks the gateway for a reservation.
-  let gateway: { peer: PeerId, wallet: Address } | undefined
-  if (config.role === 'fizz') {
-    if (config.gateway === undefined || settlement === undefined) throw new UserError('a fizz node needs --gateway MULTIADDR (ending in /p2p/<gateway peer id>) and a chain (--rpc URL --deployment FILE)')
-    const peer = multiaddr(config.gateway).getComponents().findLast(c => c.name === 'p2p')?.value ?? null
-    if (peer === null) throw new UserError(`--gateway ${config.gateway}: the address must end in /p2p/<gateway peer id>`)
-    const gatewayPeer = peerIdFromString(peer)
-    gateway = { peer: gatewayPeer, wallet: await joinGateway(settlement.c, settlement.d, gatewayPeer, identity.peerId, config.provider.region, log) }
-  }
+  const gateway = config.role === 'fizz' ? await joinGateway(config, settlement, identity.peerId, log) : undefined
   let directory: FizzDirectory | undefined
   const host = await createHost({
     privateKey: identity.peerKey,

@@ -6,7 +6,7 @@
  * Filters run as a funnel — mode, region, tier, token, capacity, price — and when nothing passes,
  * the stage at which the last candidate fell out is the reason users are told.
  */
-import { createKeccak } from 'hash-wasm'
+import { createKeccak } from './keccak-wasm.js'
 import type { Address, Bid, Hex, NoMatchReason, Order, Resources } from './types.js'
 
 export interface Weights {

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module'
 import { hashTypedData, recoverAddress, type Hash } from 'viem'
 import { privateKeyToAccount, toAccount, type LocalAccount } from 'viem/accounts'
-import { createKeccak } from 'hash-wasm'
+import { createKeccak } from './keccak-wasm.js'
 import type { Address, Hex } from './types.js'
 
 interface NativeSecp256k1 {

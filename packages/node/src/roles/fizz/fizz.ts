@@ -12,6 +12,8 @@
  * check finds leases that closed.
  */
 import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   ensureDelegation, formatAmount, parseAmount, registerFizz, walletOfPeer,
   type Address, type Deployment, type SettlementClients
@@ -30,20 +32,27 @@ import { FizzReservations } from './reservations.js'
 /** What a fizz node delegates to its gateway when it joins. */
 export const FIZZ_DELEGATION = parseAmount('10')
 
-/** Registers under the gateway and delegates to it; returns the gateway's wallet. */
-export async function joinGateway (c: SettlementClients, d: Deployment, gateway: PeerId, peerId: string, region: string, log: Logger): Promise<Address> {
-  const wallet = await walletOfPeer(c, d, gateway.toString(), 'gateway')
-  if (wallet === null) throw new UserError(`--gateway: peer ${gateway.toString()} is not registered on chain as a gateway`, 1)
+/**
+ * Before a fizz node's host starts: finds its gateway (the peer id ending `--gateway`) on chain,
+ * registers under it and delegates to it.
+ */
+export async function joinGateway (config: NodeConfig, settlement: { c: SettlementClients, d: Deployment } | undefined, peerId: string, log: Logger): Promise<{ peer: PeerId, wallet: Address }> {
+  if (config.gateway === undefined || settlement === undefined) throw new UserError('a fizz node needs --gateway MULTIADDR (ending in /p2p/<gateway peer id>) and a chain (--rpc URL --deployment FILE)')
+  const id = multiaddr(config.gateway).getComponents().findLast(c => c.name === 'p2p')?.value
+  if (id === undefined) throw new UserError(`--gateway ${config.gateway}: the address must end in /p2p/<gateway peer id>`)
+  const { c, d } = settlement
+  const wallet = await walletOfPeer(c, d, id, 'gateway')
+  if (wallet === null) throw new UserError(`--gateway: peer ${id} is not registered on chain as a gateway`, 1)
   try {
-    if (await registerFizz(c, d, wallet, peerId, region)) log.info('registered on chain under the gateway', { gateway: wallet })
+    if (await registerFizz(c, d, wallet, peerId, config.provider.region)) log.info('registered on chain under the gateway', { gateway: wallet })
   } catch (err) {
     const msg = (err as Error).message
-    if (/has not accepted/.test(msg)) throw new UserError(`gateway ${wallet} has not accepted this fizz node (wallet ${c.account.address}): ask its operator to add it to gateway.accept`, 1)
+    if (/has not accepted/.test(msg)) throw new UserError(`gateway ${wallet} has not accepted this fizz node (wallet ${c.account.address}): ask its operator to add it to subnet.accept`, 1)
     throw err
   }
   const added = await ensureDelegation(c, d, wallet, FIZZ_DELEGATION)
   if (added > 0n) log.info('delegated to the gateway', { amount: formatAmount(added) })
-  return wallet
+  return { peer: peerIdFromString(id), wallet }
 }
 
 export interface FizzOptions {
@@ -63,6 +72,7 @@ export interface Fizz {
 }
 
 export async function startFizz ({ host, config, c, d, gateway, metrics, log }: FizzOptions): Promise<Fizz> {
+  if (process.env.MALLOC_ARENA_MAX === undefined) log.info('tip: run with MALLOC_ARENA_MAX=2 in the environment for about 8 MB less memory')
   const reservations = new FizzReservations(config.provider)
   const leasing = await prepareLeasing({
     host, capacity: reservations, operator: { provider: gateway.wallet, fizzId: host.peerId.toString() }, config, c, d, metrics, log
