@@ -79,13 +79,18 @@ export class DockerRuntime implements Runtime {
         await ensureImage(this.docker, svc.image, svc.pullPolicy, line => { note('pull', `${svc.image} ${line}`, name) })
       }
       await this.ensureNetwork(lease)
+      // Containers found running (a provider restarted) are kept as they are, restarts and all.
+      const fresh = new Set<string>()
       for (const spec of containerSpecs(lease, manifest, this.opts)) {
         const c = this.docker.getContainer(spec.name!)
         const existing = await c.inspect().catch((err: unknown) => { if (isNotFound(err)) return null; throw err })
         if (existing === null) await this.docker.createContainer(spec)
-        if (existing?.State.Running !== true) await c.start()
+        if (existing?.State.Running !== true) {
+          fresh.add(spec.name!)
+          await c.start()
+        }
       }
-      await this.waitRunning(lease.leaseId)
+      await this.waitRunning(lease.leaseId, fresh)
     } catch (err) {
       const reason = err instanceof Error && !('statusCode' in err) ? err.message : dockerError(err)
       note('error', reason)
@@ -256,20 +261,25 @@ export class DockerRuntime implements Runtime {
     if (existing === null) await this.docker.createNetwork(networkSpec(lease, this.opts))
   }
 
-  /** Every replica running, or an error saying which one is not and what it printed. */
-  private async waitRunning (leaseId: bigint): Promise<void> {
+  /** Every replica running, or an error saying which one started now (`fresh`) failed and what it printed. */
+  private async waitRunning (leaseId: bigint, fresh: Set<string>): Promise<void> {
     const until = Date.now() + (this.opts.startTimeoutMs ?? 30_000)
     while (true) {
       let waiting = ''
       for (const info of await this.containers(leaseId)) {
         const c = await this.docker.getContainer(info.Id).inspect()
-        if (c.State.Running && !c.State.Restarting) continue
+        // Replicas that were running already are Docker's to keep alive (status reports them); one
+        // started now that has already been restarted is crash-looping, even if it runs this instant.
+        if (!fresh.has(c.Name.replace(/^\//, '')) || (c.State.Running && !c.State.Restarting && c.RestartCount === 0)) continue
         const name = `${info.Labels[LABEL.service]}-${info.Labels[LABEL.replica]}`
         if (c.RestartCount > 0 || c.State.Status === 'exited' || c.State.Status === 'dead') {
           const logs = (await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 5, follow: false }) as unknown as Buffer)
           let text = ''
           new Demuxer((_s, d) => { text += d.toString() }).push(logs)
-          const why = c.State.OOMKilled ? 'was killed for using more memory than its limit' : `exited with code ${c.State.ExitCode}`
+          // The state's exit code is 0 again once Docker has restarted it: the last die event keeps the real one.
+          const died = (this.eventLog.get(leaseId.toString()) ?? []).filter(e => e.kind === 'die' && `${e.service}-${e.replica}` === name).pop()
+          const code = died === undefined ? c.State.ExitCode : Number(died.detail.replace('exit ', ''))
+          const why = c.State.OOMKilled ? 'was killed for using more memory than its limit' : `exited with code ${code}`
           throw new Error(`${name} ${why}${text.trim() === '' ? '' : `: ${text.trim().split('\n').slice(-3).join(' / ')}`}`)
         }
         waiting = name
