@@ -27,7 +27,7 @@ import { connectChain } from '../src/chain/deployment.js'
 import { loadIdentity } from '../src/identity.js'
 import { freePort } from '../src/devnet/devnet.js'
 import { spawn } from 'node:child_process'
-import { Cluster, DCN, runDcn, waitFor, type TestNode } from './helpers/cluster.js'
+import { Cluster, DCN, dcnWith, runDcn, waitFor, type TestNode } from './helpers/cluster.js'
 import { HOME_ADDR, MGMT_HOME, MGMT_ROOT, PUBLIC_ADDR, createNatLab, natUnavailable, type NatLab } from './helpers/netns.js'
 import { leaseObjects, removeAllOf, testDocker } from './helpers/docker.js'
 
@@ -83,10 +83,7 @@ async function getByHost (port: number, host: string, path: string, addr = PUBLI
   })
 }
 
-const dcn = async (...args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> => {
-  const cut = args.includes('--') ? args.indexOf('--') : args.length
-  return await runDcn([...args.slice(0, cut), ...flags, ...args.slice(cut)], 60_000)
-}
+const dcn = dcnWith(() => flags)
 
 async function funded (name: string, spon: bigint): Promise<string> {
   const { wallet } = await loadIdentity(join(cluster.root, name))

@@ -26,7 +26,7 @@ import { deliverManifest, leaseShell } from '../src/client/lease-access.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { Frames } from '@dcn/protocol'
-import { Cluster, counter, waitFor, type TestNode } from './helpers/cluster.js'
+import { Cluster, counter, dcnWith, waitFor, type TestNode } from './helpers/cluster.js'
 import { leaseObjects, removeAllOf, testDocker } from './helpers/docker.js'
 
 const SPON = 10n ** 18n
@@ -70,11 +70,8 @@ function manifestFile (name: string, text = WEB): string {
   return path
 }
 
-/** Runs `dcn ARGS` against this network (its flags go before a `--` that starts a shell command). */
-const dcn = async (...args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> => {
-  const cut = args.includes('--') ? args.indexOf('--') : args.length
-  return await cluster.dcn([...args.slice(0, cut), ...flags, ...args.slice(cut)], { timeoutMs: 60_000 })
-}
+/** Runs `dcn ARGS` against this network. */
+const dcn = dcnWith(() => flags)
 
 async function deployJson (name: string): Promise<{ leaseId: string, endpoints: Endpoint[] }> {
   const r = await dcn('deploy', manifestFile(name), '--json', '--window', '700ms')

@@ -92,7 +92,7 @@ export class DockerRuntime implements Runtime {
       }
       await this.waitRunning(lease.leaseId, fresh)
     } catch (err) {
-      const reason = err instanceof Error && !('statusCode' in err) ? err.message : dockerError(err)
+      const reason = dockerError(err)
       note('error', reason)
       await this.teardown(lease.leaseId).catch(() => {})
       throw new Error(reason)

@@ -109,6 +109,14 @@ export class Cluster {
   }
 }
 
+/** `dcn ARGS` with a network's flags, placed before a `--` that starts a shell command. */
+export function dcnWith (flags: () => string[], timeoutMs = 60_000): (...args: string[]) => Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return async (...args) => {
+    const cut = args.includes('--') ? args.indexOf('--') : args.length
+    return await runDcn([...args.slice(0, cut), ...flags(), ...args.slice(cut)], timeoutMs)
+  }
+}
+
 export async function runDcn (args: string[], timeoutMs = 60_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await new Promise(resolve => {
     const child = spawn(process.execPath, [DCN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -3,6 +3,7 @@ import type Docker from 'dockerode'
 import { connectDocker } from '../../src/runtime/docker.js'
 import { ensureDemoImage } from '../../src/devnet/demo.js'
 import { LABEL } from '../../src/runtime/spec.js'
+import { removeProviderObjects } from '../../src/runtime/docker-runtime.js'
 import { silent } from '../../src/log.js'
 
 export async function testDocker (): Promise<Docker> {
@@ -22,8 +23,5 @@ export async function leaseObjects (docker: Docker, leaseId: bigint | string, pr
 
 /** Removes every container and network a provider (or fizz node) left on the engine. */
 export async function removeAllOf (docker: Docker, provider: string | undefined): Promise<void> {
-  if (provider === undefined) return
-  const filters = { label: [`${LABEL.provider}=${provider.toLowerCase()}`] }
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {})
+  if (provider !== undefined) await removeProviderObjects(docker, provider)
 }

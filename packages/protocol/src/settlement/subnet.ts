@@ -40,12 +40,7 @@ export interface FizzRecord { wallet: Address, peerId: string, region: string, /
 
 /** The fizz nodes registered under `gateway` and still accepted by it. */
 export async function fizzNodesOf (c: SettlementClients, d: Deployment, gateway: Address): Promise<FizzRecord[]> {
-  let logs
-  try {
-    logs = await c.public.getContractEvents({ address: d.registry, abi: ProviderRegistryAbi, eventName: 'Registered', fromBlock: BigInt(d.startBlock) })
-  } catch (err) {
-    throw settlementError(err, 'reading fizz registrations')
-  }
+  const logs = await registrations(c, d)
   const wallets = new Set(logs.filter(l => l.args.gateway?.toLowerCase() === gateway.toLowerCase()).map(l => l.args.node!.toLowerCase() as Address))
   const out: FizzRecord[] = []
   for (const wallet of wallets) {
@@ -61,16 +56,20 @@ export async function fizzNodesOf (c: SettlementClients, d: Deployment, gateway:
 
 /** The wallet registered on chain with this libp2p peer id in `role`, or null. */
 export async function walletOfPeer (c: SettlementClients, d: Deployment, peerId: string, role: keyof typeof ROLE_IDS): Promise<Address | null> {
-  let logs
-  try {
-    logs = await c.public.getContractEvents({ address: d.registry, abi: ProviderRegistryAbi, eventName: 'Registered', fromBlock: BigInt(d.startBlock) })
-  } catch (err) {
-    throw settlementError(err, 'reading registrations')
-  }
+  const logs = await registrations(c, d)
   for (const l of logs.reverse()) {
     if (l.args.peerId !== peerId) continue
     const rec = await nodeRecord(c, d, l.args.node!)
     if (rec.role === ROLE_IDS[role] && rec.peerId === peerId) return l.args.node!.toLowerCase() as Address
   }
   return null
+}
+
+/** Every `Registered` event since the deployment (who registered, as what, under which gateway). */
+async function registrations (c: SettlementClients, d: Deployment) {
+  try {
+    return await c.public.getContractEvents({ address: d.registry, abi: ProviderRegistryAbi, eventName: 'Registered', fromBlock: BigInt(d.startBlock) })
+  } catch (err) {
+    throw settlementError(err, 'reading registrations')
+  }
 }

@@ -9,6 +9,9 @@ import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import { fizzStatus, type FizzStatus } from '../fizz/control.js'
 
+/** How often the list of fizz nodes is re-read from the chain while polling. */
+const REFRESH_MS = 30_000
+
 export interface FizzState {
   record: FizzRecord
   online: boolean
@@ -34,6 +37,7 @@ export class FizzDirectory {
   /** Peers refused a reservation, until when the chain is not asked about them again. */
   private readonly refused = new Map<string, number>()
   private refreshing?: Promise<void>
+  private refreshedAt = 0
   private timer?: NodeJS.Timeout
   private readonly me: Address
   private readonly listeners: Array<(fizz: FizzState) => void> = []
@@ -85,7 +89,9 @@ export class FizzDirectory {
 
   /** Polls every fizz node now (also after a reconnect, so state is fresh at once). */
   async poll (): Promise<void> {
-    await this.refresh().catch(() => {})
+    // Newcomers are found when they ask for a reservation; the full re-read (a chain query per
+    // fizz node) only picks up revoked acceptances and new delegations, so it need not run every poll.
+    if (Date.now() - this.refreshedAt > REFRESH_MS) await this.refresh().catch(() => {})
     await Promise.all(this.list().map(async (f) => {
       const peer = this.opts.host.getConnections().find(c => c.remotePeer.toString() === f.record.peerId)?.remotePeer
       let status: FizzStatus | undefined
@@ -105,6 +111,7 @@ export class FizzDirectory {
   private async refresh (): Promise<void> {
     this.refreshing ??= (async () => {
       const records = await fizzNodesOf(this.opts.c, this.opts.d, this.me)
+      this.refreshedAt = Date.now()
       const seen = new Set(records.map(r => r.peerId))
       for (const r of records) {
         const known = this.fizz.get(r.peerId)

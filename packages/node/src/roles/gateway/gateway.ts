@@ -116,13 +116,14 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
   })
   // Endpoints survive a restart: the same ports and names, routed again once the fizz nodes reconnect.
   const saved = new SavedEndpoints(join(config.dataDir, 'ingress.json'))
-  for (const e of saved.load()) {
+  const restored = saved.load()
+  for (const e of restored) {
     await ingress.expose(e.key, e.routes.map(r => ({ peer: peerIdFromString(r.peer), request: r.request })), { http: e.http, port: e.tcpPort })
       .then(() => { log.info('endpoint restored', { key: e.key, port: e.tcpPort }) }, (err: Error) => { log.warn('endpoint not restored', { key: e.key, error: err.message }) })
   }
   const persist = (): void => { saved.save(ingress.endpoints()) }
   // A lease whose manifest never reaches its fizz node is closed, so the user is refunded.
-  const delivered = new Set<string>(saved.load().map(e => /^l(\d+)-/.exec(e.key)?.[1]).filter((x): x is string => x !== undefined))
+  const delivered = new Set<string>(restored.map(e => /^l(\d+)-/.exec(e.key)?.[1]).filter((x): x is string => x !== undefined))
   const awaitManifest = (leaseId: bigint): void => {
     setTimeout(() => {
       if (delivered.has(leaseId.toString())) return

@@ -30,8 +30,9 @@ export class SubnetSupply implements Supply {
   async offer (order: Order, tier: number): Promise<Offer | Skip> {
     const online = this.directory.online()
     if (online.length === 0) return { skip: 'no fizz node online' }
-    const fits = online.filter(f => failedStage(order, { mode: 'fizz', region: f.record.region, tier, tokens: f.status!.tokens, available: f.status!.available }) === null)
-    if (fits.length === 0) return { skip: failedStage(order, { mode: 'fizz', region: online[0].record.region, tier, tokens: online[0].status!.tokens, available: online[0].status!.available }) ?? 'capacity' }
+    const stages = online.map(f => failedStage(order, { mode: 'fizz', region: f.record.region, tier, tokens: f.status!.tokens, available: f.status!.available }))
+    const fits = online.filter((_, i) => stages[i] === null)
+    if (fits.length === 0) return { skip: stages[0] ?? 'capacity' }
     const ranked = fits.sort((a, b) =>
       b.challenges - a.challenges ||
       Number(b.record.delegation - a.record.delegation) ||

@@ -129,20 +129,19 @@ export class Workloads implements LeaseListener {
     if (!(await this.active(lease))) throw new AccessError(`lease ${leaseId} is closed`)
     const hash = manifestHash(text)
     if (hash !== lease.manifestHash.toLowerCase()) throw new AccessError(`manifest hash ${hash} differs from the order's ${lease.manifestHash}`)
-    let manifest: Manifest
+    let parsed: ReturnType<typeof parseManifest>
     try {
-      manifest = parseManifest(text, { tokens: this.opts.tokens }).manifest
+      parsed = parseManifest(text, { tokens: this.opts.tokens })
     } catch (err) {
       throw new AccessError(err instanceof ManifestError ? `manifest: ${err.message}` : `manifest: ${(err as Error).message}`)
     }
     const t = this.tracked.get(leaseId.toString()) ?? await this.track(lease)
     if (t.deploying === undefined) {
-      const { order } = parseManifest(text, { tokens: this.opts.tokens })
-      if (!this.opts.capacity.adoptLease(lease.orderId, leaseId, order.resources, Number(lease.end))) {
+      if (!this.opts.capacity.adoptLease(lease.orderId, leaseId, parsed.order.resources, Number(lease.end))) {
         throw new AccessError('this provider no longer has free capacity for the lease')
       }
       clearTimeout(t.timer)
-      t.manifest = manifest
+      t.manifest = parsed.manifest
       t.manifestText = text
       this.save(t)
       if (progress !== undefined) this.watchers.set(leaseId.toString(), progress)
