@@ -22,6 +22,7 @@ import { PROVIDER_PROFILES } from './profiles.js'
 import { startDevnetChain, type DevnetChain } from './chain.js'
 import { connectDocker } from '../runtime/docker.js'
 import { removeProviderObjects } from '../runtime/docker-runtime.js'
+import { FIZZ_MALLOC_ENV } from '../roles/fizz/malloc-env.js'
 
 const DCN_BIN = fileURLToPath(new URL('../bin/dcn.js', import.meta.url))
 
@@ -98,8 +99,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     const fd = openSync(logFile, 'a')
     const args = [DCN_BIN, 'node', '--role', role, '--config', cfgFile, '--data-dir', dir,
       ...listen, '--api-port', String(api), ...bootstrap.flatMap(b => ['--bootstrap', b])]
-    // glibc gives each thread its own malloc arena; two keep a fizz node's memory laptop-sized.
-    const env = role === 'fizz' ? { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } : process.env
+    const env = role === 'fizz' ? { ...FIZZ_MALLOC_ENV, ...process.env } : process.env
     const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd], env })
     closeSync(fd)
     children.push({ name, child })

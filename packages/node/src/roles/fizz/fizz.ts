@@ -28,6 +28,7 @@ import type { Workloads } from '../provider/workloads.js'
 import { handleTunnels } from '@dcn/gateway'
 import { serveFizzControl } from './control.js'
 import { FizzReservations } from './reservations.js'
+import { missingMallocEnv } from './malloc-env.js'
 
 /** What a fizz node delegates to its gateway when it joins. */
 export const FIZZ_DELEGATION = parseAmount('10')
@@ -72,7 +73,8 @@ export interface Fizz {
 }
 
 export async function startFizz ({ host, config, c, d, gateway, metrics, log }: FizzOptions): Promise<Fizz> {
-  if (process.env.MALLOC_ARENA_MAX === undefined) log.info('tip: run with MALLOC_ARENA_MAX=2 in the environment for about 8 MB less memory')
+  const missing = missingMallocEnv()
+  if (missing.length > 0) log.info(`tip: run with ${missing.join(' ')} in the environment for 10–30 MB less memory`)
   const reservations = new FizzReservations(config.provider)
   const leasing = await prepareLeasing({
     host, capacity: reservations, operator: { provider: gateway.wallet, fizzId: host.peerId.toString() }, config, c, d, metrics, log
