@@ -11,6 +11,7 @@
  * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
+ * - challenge wire: signed `/dcn/challenge/1.0.0` requests of committee slarks and providers' answers.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases); every failure is a one-line SettlementError.
  */
@@ -28,4 +29,5 @@ export * from './manifest.js'
 export * from './access.js'
 export * from './frames.js'
 export * from './pricing.js'
+export * from './challenge/wire.js'
 export * from './settlement/index.js'

@@ -1,0 +1,74 @@
+/**
+ * The challenge schedule (SPEC.md, Slark): slots of `slotSeconds` from the Challenges contract's
+ * genesis, epochs of 24 slots, and which providers each slot challenges.
+ *
+ * Every provider is challenged exactly once an epoch. At the epoch's start its providers are put
+ * in one order — new registrations first (oldest first), then reported ones (most reports
+ * first), then the rest in an order drawn from the epoch seed — and slot i of the epoch takes
+ * the i-th of 24 near-equal consecutive shares. Everything comes from chain data (the epoch
+ * seed, registration times, reports), so every node computes the same list.
+ */
+import { encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
+
+export const SLOTS_PER_EPOCH = 24
+
+export interface SlotClock {
+  /** Unix seconds where slot 0 starts. */
+  genesis: number
+  slotSeconds: number
+}
+
+export const slotAt = (clock: SlotClock, unixSeconds: number): number =>
+  Math.max(0, Math.floor((unixSeconds - clock.genesis) / clock.slotSeconds))
+export const slotStart = (clock: SlotClock, slot: number): number => clock.genesis + slot * clock.slotSeconds
+export const epochOf = (slot: number): number => Math.floor(slot / SLOTS_PER_EPOCH)
+export const firstSlotOf = (epoch: number): number => epoch * SLOTS_PER_EPOCH
+
+export interface ScheduledProvider {
+  address: Address
+  /** Unix seconds of its registration on chain. */
+  registeredAt: number
+  /** Reports against it (low user ratings) up to the epoch's start. */
+  reports: number
+}
+
+export interface EpochPlan {
+  epoch: number
+  /** All providers in challenge order. */
+  order: Address[]
+  /** order split into the epoch's slots: slots[i] is what slot `firstSlotOf(epoch) + i` challenges. */
+  slots: Address[][]
+}
+
+/** Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider). */
+function drawRank (epochSeed: Hex, provider: Address): bigint {
+  return hexToBigInt(keccak256(encodePacked(['bytes32', 'address'], [epochSeed, provider])))
+}
+
+/**
+ * The epoch's plan. A provider is "new" when it registered during the previous epoch or this
+ * one's start (after `previousEpochStart`); providers registered after `epochStart` wait for
+ * the next epoch (the caller passes only those registered by then).
+ */
+export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledProvider[], previousEpochStart: number): EpochPlan {
+  const byAddress = (a: ScheduledProvider, b: ScheduledProvider): number => a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1
+  const unique = [...new Map(providers.map(p => [p.address.toLowerCase(), p])).values()]
+  const fresh = unique.filter(p => p.registeredAt > previousEpochStart)
+    .sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
+  const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
+    .sort((a, b) => b.reports - a.reports || byAddress(a, b))
+  const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
+    .map(p => ({ p, rank: drawRank(epochSeed, p.address) }))
+    .sort((a, b) => a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : byAddress(a.p, b.p))
+    .map(x => x.p)
+  const order = [...fresh, ...reported, ...rest].map(p => p.address)
+  const slots = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) =>
+    order.slice(Math.floor(i * order.length / SLOTS_PER_EPOCH), Math.floor((i + 1) * order.length / SLOTS_PER_EPOCH)))
+  return { epoch, order, slots }
+}
+
+/** The providers a slot challenges. */
+export function providersForSlot (plan: EpochPlan, slot: number): Address[] {
+  if (epochOf(slot) !== plan.epoch) throw new Error(`slot ${slot} is not in epoch ${plan.epoch}`)
+  return plan.slots[slot - firstSlotOf(plan.epoch)]
+}
