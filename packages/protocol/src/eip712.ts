@@ -91,11 +91,41 @@ export const EIP712_TYPES = {
     { name: 'seq', type: 'uint64' },
     { name: 'createdMs', type: 'uint64' },
     { name: 'expiry', type: 'uint64' }
+  ],
+  ChallengeReveal: [
+    { name: 'slot', type: 'uint64' },
+    { name: 'provider', type: 'address' },
+    { name: 'puzzle', type: 'bytes32' },
+    { name: 'specHash', type: 'bytes32' },
+    { name: 'leader', type: 'address' },
+    { name: 'createdMs', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' }
+  ],
+  ChallengeVote: [
+    { name: 'slot', type: 'uint64' },
+    { name: 'provider', type: 'address' },
+    { name: 'passed', type: 'bool' },
+    { name: 'answerHash', type: 'bytes32' },
+    { name: 'slark', type: 'address' },
+    { name: 'blsSig', type: 'bytes' },
+    { name: 'responseMs', type: 'uint32' },
+    { name: 'reason', type: 'string' },
+    { name: 'createdMs', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' }
+  ],
+  EraVote: [
+    { name: 'era', type: 'uint64' },
+    { name: 'reportHash', type: 'bytes32' },
+    { name: 'slark', type: 'address' },
+    { name: 'blsSig', type: 'bytes' },
+    { name: 'createdMs', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' }
   ]
 } as const
 
 const PRIMARY: Record<MessageKind, keyof typeof EIP712_TYPES> = {
-  order: 'Order', bid: 'Bid', match: 'Match', 'no-match': 'NoMatch', heartbeat: 'Heartbeat'
+  order: 'Order', bid: 'Bid', match: 'Match', 'no-match': 'NoMatch', heartbeat: 'Heartbeat',
+  'challenge-reveal': 'ChallengeReveal', 'challenge-vote': 'ChallengeVote', 'era-vote': 'EraVote'
 }
 
 export function domain (chainId: number): TypedDataDomain {

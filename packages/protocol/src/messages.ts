@@ -3,7 +3,7 @@
  * kind. A body schema and its EIP-712 type list the same fields in the same order.
  */
 import { TOPICS, type Topic } from './constants.js'
-import { address, arr, hex, obj, oneOf, str, uint, uint256, type Parser } from './schema.js'
+import { address, arr, bool, hex, obj, oneOf, str, uint, uint256, type Parser } from './schema.js'
 import { MODES, NO_MATCH_REASONS, ROLES, type Address, type MessageBodies, type MessageKind } from './types.js'
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
@@ -86,6 +86,35 @@ export const BODY_SCHEMAS: { [K in MessageKind]: Parser<MessageBodies[K]> } = {
     seq: uint(MAX_SAFE),
     createdMs: uint(MAX_SAFE),
     expiry: uint(MAX_SAFE)
+  }),
+  'challenge-reveal': obj({
+    slot: uint(MAX_SAFE),
+    provider: address,
+    puzzle: hex(32),
+    specHash: hex(32),
+    leader: address,
+    createdMs: uint(MAX_SAFE),
+    expiry: uint(MAX_SAFE)
+  }),
+  'challenge-vote': obj({
+    slot: uint(MAX_SAFE),
+    provider: address,
+    passed: bool(),
+    answerHash: hex(32),
+    slark: address,
+    blsSig: hex(96),
+    responseMs: uint(U32),
+    reason: str({ max: 200 }),
+    createdMs: uint(MAX_SAFE),
+    expiry: uint(MAX_SAFE)
+  }),
+  'era-vote': obj({
+    era: uint(MAX_SAFE),
+    reportHash: hex(32),
+    slark: address,
+    blsSig: hex(96),
+    createdMs: uint(MAX_SAFE),
+    expiry: uint(MAX_SAFE)
   })
 }
 
@@ -94,7 +123,8 @@ export const TOPIC_KINDS: Partial<Record<Topic, readonly MessageKind[]>> = {
   [TOPICS.orders]: ['order'],
   [TOPICS.bids]: ['bid'],
   [TOPICS.matches]: ['match', 'no-match'],
-  [TOPICS.heartbeats]: ['heartbeat']
+  [TOPICS.heartbeats]: ['heartbeat'],
+  [TOPICS.attestations]: ['challenge-reveal', 'challenge-vote', 'era-vote']
 }
 
 export const KIND_TOPIC: Record<MessageKind, Topic> = {
@@ -102,7 +132,10 @@ export const KIND_TOPIC: Record<MessageKind, Topic> = {
   bid: TOPICS.bids,
   match: TOPICS.matches,
   'no-match': TOPICS.matches,
-  heartbeat: TOPICS.heartbeats
+  heartbeat: TOPICS.heartbeats,
+  'challenge-reveal': TOPICS.attestations,
+  'challenge-vote': TOPICS.attestations,
+  'era-vote': TOPICS.attestations
 }
 
 /** The wallet that must have signed a body. */
@@ -111,6 +144,9 @@ export function signerOf<K extends MessageKind> (type: K, body: MessageBodies[K]
     case 'order': return (body as MessageBodies['order']).owner
     case 'bid': return (body as MessageBodies['bid']).bidder
     case 'match': case 'no-match': return (body as MessageBodies['match']).matcher
+    case 'challenge-reveal': return (body as MessageBodies['challenge-reveal']).leader
+    case 'challenge-vote': return (body as MessageBodies['challenge-vote']).slark
+    case 'era-vote': return (body as MessageBodies['era-vote']).slark
     default: return (body as MessageBodies['heartbeat']).wallet
   }
 }
@@ -122,6 +158,9 @@ export function replayKey<K extends MessageKind> (type: K, body: MessageBodies[K
     case 'order': return `order:${String(b.id)}`
     case 'bid': return `bid:${String(b.orderId)}:${String(b.bidder)}`
     case 'match': case 'no-match': return `match:${String(b.orderId)}:${String(b.matcher)}`
+    case 'challenge-reveal': return `reveal:${String(b.slot)}:${String(b.provider)}`
+    case 'challenge-vote': return `vote:${String(b.slot)}:${String(b.provider)}:${String(b.slark)}`
+    case 'era-vote': return `era-vote:${String(b.era)}:${String(b.slark)}`
     default: return `heartbeat:${String(b.wallet)}:${String(b.seq)}`
   }
 }

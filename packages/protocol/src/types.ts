@@ -134,6 +134,50 @@ export interface Heartbeat {
   expiry: number
 }
 
+/**
+ * A committee leader's reveal of a challenge's puzzle (on `dcn/1/attestations`), once its hash
+ * is committed on chain: the other members check it against the commitment and ask the
+ * provider themselves.
+ */
+export interface ChallengeReveal {
+  slot: number
+  provider: Address
+  puzzle: Hex
+  specHash: Hex
+  leader: Address
+  createdMs: number
+  expiry: number
+}
+
+/**
+ * A committee member's verdict on a challenge: `blsSig` is its BLS signature of the Challenges
+ * contract's result message (slot, provider, passed, answerHash), which aggregates with the
+ * others' when they agree; the wallet signature covers the whole body, including what does not
+ * aggregate (its own measured response time, the reason).
+ */
+export interface ChallengeVote {
+  slot: number
+  provider: Address
+  passed: boolean
+  answerHash: Hex
+  slark: Address
+  blsSig: Hex
+  responseMs: number
+  reason: string
+  createdMs: number
+  expiry: number
+}
+
+/** A slark's BLS signature of an era report's hash (the report is computed by every slark). */
+export interface EraVote {
+  era: number
+  reportHash: Hex
+  slark: Address
+  blsSig: Hex
+  createdMs: number
+  expiry: number
+}
+
 /** Every message kind with its body type. */
 export interface MessageBodies {
   order: Order
@@ -141,6 +185,9 @@ export interface MessageBodies {
   match: Match
   'no-match': NoMatch
   heartbeat: Heartbeat
+  'challenge-reveal': ChallengeReveal
+  'challenge-vote': ChallengeVote
+  'era-vote': EraVote
 }
 export type MessageKind = keyof MessageBodies
 

@@ -6,7 +6,7 @@ import {
   type Decoded, type MessageBodies, type MessageKind, type SignedMessage
 } from '../src/index.js'
 import {
-  CHAIN_ID, asJson, bytes, fromJson, makeBid, makeHeartbeat, makeMatch, makeNoMatch, makeOrder, prng, randomBytes
+  CHAIN_ID, asJson, bytes, fromJson, makeBid, makeEraVote, makeHeartbeat, makeReveal, makeVote, makeMatch, makeNoMatch, makeOrder, prng, randomBytes
 } from './fixtures.js'
 
 const account = privateKeyToAccount(generatePrivateKey())
@@ -17,7 +17,10 @@ const bodies: { [K in MessageKind]: MessageBodies[K] } = {
   bid: makeBid(me),
   match: makeMatch(me),
   'no-match': makeNoMatch(me),
-  heartbeat: makeHeartbeat(me)
+  heartbeat: makeHeartbeat(me),
+  'challenge-reveal': makeReveal(me),
+  'challenge-vote': makeVote(me),
+  'era-vote': makeEraVote(me)
 }
 const kinds = Object.keys(bodies) as MessageKind[]
 const signed = {} as Record<MessageKind, SignedMessage>

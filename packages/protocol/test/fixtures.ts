@@ -1,6 +1,6 @@
 /** Shared builders for the protocol tests: valid bodies of every kind and a seeded PRNG. */
 import { keccak256, toHex } from 'viem'
-import type { Address, Bid, Heartbeat, Hex, Match, NoMatch, Order, Resources } from '../src/index.js'
+import type { Address, Bid, ChallengeReveal, ChallengeVote, EraVote, Heartbeat, Hex, Match, NoMatch, Order, Resources } from '../src/index.js'
 
 export const CHAIN_ID = 31337
 /** A fixed clock: every body below is created at NOW. */
@@ -99,6 +99,21 @@ export function makeHeartbeat (wallet: Address, over: Partial<Heartbeat> = {}): 
     expiry: NOW_S + 60,
     ...over
   }
+}
+
+export function makeReveal (leader: Address, over: Partial<ChallengeReveal> = {}): ChallengeReveal {
+  return { slot: 7, provider: lower('0x' + '33'.repeat(20)), puzzle: hash('puzzle'), specHash: hash('spec'), leader: lower(leader), createdMs: NOW, expiry: NOW_S + 60, ...over }
+}
+
+export function makeVote (slark: Address, over: Partial<ChallengeVote> = {}): ChallengeVote {
+  return {
+    slot: 7, provider: lower('0x' + '33'.repeat(20)), passed: true, answerHash: hash('answer'), slark: lower(slark),
+    blsSig: `0x${'a5'.repeat(96)}`, responseMs: 1234, reason: '', createdMs: NOW, expiry: NOW_S + 60, ...over
+  }
+}
+
+export function makeEraVote (slark: Address, over: Partial<EraVote> = {}): EraVote {
+  return { era: 3, reportHash: hash('report'), slark: lower(slark), blsSig: `0x${'5a'.repeat(96)}`, createdMs: NOW, expiry: NOW_S + 60, ...over }
 }
 
 /** mulberry32: a small seeded PRNG so fuzz and shuffle tests are reproducible. */

@@ -1,7 +1,7 @@
 /**
  * Who may send what, from the registry and staking contracts: bids from approved providers and
  * gateways holding the minimum stake, matches from approved matchers, heartbeats from any
- * approved node; orders from anyone (users are not registered). Answers are cached briefly so a
+ * approved node; challenge reveals and votes, era votes from approved slarks; orders from anyone (users are not registered). Answers are cached briefly so a
  * busy topic costs one chain read per sender, not per message.
  */
 import { ROLE_IDS, nodeRecord, type Address, type Deployment, type MessageKind, type SenderPolicy, type SettlementClients } from '@dcn/protocol'
@@ -34,6 +34,7 @@ export function chainSenderPolicy (c: SettlementClients, d: Deployment, log: Log
       switch (kind) {
         case 'bid': return (n.role === ROLE_IDS.provider || n.role === ROLE_IDS.gateway) && n.staked
         case 'match': case 'no-match': return n.role === ROLE_IDS.matcher
+        case 'challenge-reveal': case 'challenge-vote': case 'era-vote': return n.role === ROLE_IDS.slark
         default: return n.role !== 0
       }
     } catch (err) {
