@@ -1,0 +1,3 @@
+/** Slark challenges without a chain: committee draws and the verdict message. */
+export * from './committee.js'
+export * from './message.js'
