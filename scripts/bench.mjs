@@ -14,7 +14,9 @@ const suites = [
   'packages/node/dist/bench/market.js',
   'packages/node/dist/bench/deploy.js',
   'packages/gateway/dist/bench/tunnel.js',
-  'packages/node/dist/bench/fizz.js'
+  'packages/node/dist/bench/fizz.js',
+  'packages/protocol/dist/bench/bls.js',
+  'packages/node/dist/bench/challenges.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

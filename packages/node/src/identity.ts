@@ -5,12 +5,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { generatePrivateKey, type LocalAccount } from 'viem/accounts'
-import { walletFromKey, type Hex } from '@dcn/protocol'
+import { BlsError, blsKeyFromBytes, generateBlsKey, walletFromKey, type BlsKeyPair, type Hex } from '@dcn/protocol'
 import { UserError } from './errors.js'
 
 export interface Identity {
@@ -68,19 +67,22 @@ export async function ephemeralIdentity (): Promise<Identity> {
 }
 
 /**
- * The BLS12-381 key of matchers and slarks (`<data-dir>/keys/bls.key`, 0600), with blst. Only
- * the 48-byte public key is used so far: it is registered on chain.
+ * The BLS12-381 key of matchers and slarks (`<data-dir>/keys/bls.key`, 0600: the 32-byte secret
+ * as 0x-hex). Registered on chain with a proof of possession; signs votes and verdicts.
  */
-export async function loadBlsPublicKey (dataDir: string): Promise<Hex> {
-  const { SecretKey } = await import('@chainsafe/blst')
+export function loadBlsKey (dataDir: string): BlsKeyPair {
   const file = join(dataDir, 'keys', 'bls.key')
-  let secret: InstanceType<typeof SecretKey>
-  if (existsSync(file)) {
-    secret = SecretKey.fromHex(readFileSync(file, 'utf8').trim())
-  } else {
+  if (!existsSync(file)) {
     mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 })
-    secret = SecretKey.fromKeygen(randomBytes(32))
-    writeSecret(file, secret.toHex() + '\n')
+    const key = generateBlsKey()
+    writeSecret(file, `0x${Buffer.from(key.secretKey).toString('hex')}\n`)
+    return key
   }
-  return `0x${Buffer.from(secret.toPublicKey().toBytes()).toString('hex')}`
+  const text = readFileSync(file, 'utf8').trim()
+  try {
+    return blsKeyFromBytes((text.startsWith('0x') ? text : `0x${text}`) as Hex)
+  } catch (err) {
+    if (err instanceof BlsError) throw new UserError(`BLS key ${file}: ${err.message}`)
+    throw err
+  }
 }

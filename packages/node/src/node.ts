@@ -3,7 +3,7 @@
  * `startNode` is what `dcn node` runs; benchmarks and simulations call it in-process.
  */
 import { Registry } from 'prom-client'
-import { SECP256K1_BACKEND, TOPICS, registerNode, type Role } from '@dcn/protocol'
+import { BLS_BACKEND, SECP256K1_BACKEND, TOPICS, blsRegistration, registerNode, type Role } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
@@ -12,7 +12,7 @@ import { startStreamWatchdog } from './network/stream-watchdog.js'
 import { NodeMetrics } from './metrics.js'
 import { startApi, type ApiServer } from './api.js'
 import { logger, type Logger } from './log.js'
-import { loadBlsPublicKey, type Identity } from './identity.js'
+import { loadBlsKey, type Identity } from './identity.js'
 import type { NodeConfig } from './config.js'
 import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
@@ -48,6 +48,8 @@ export interface NodeStatus {
   version: string
   pid: number
   secp256k1: string
+  /** 'blst-native', or 'unavailable' when the binding did not load (BLS calls then fail). */
+  bls: string
   role: Role
   peerId: string
   wallet: string
@@ -127,7 +129,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       beats.start()
       stoppers.push(() => { beats.stop() })
     } else if (config.role === 'matcher') {
-      if (settlement !== undefined && await registerNode(settlement.c, settlement.d, 'matcher', identity.peerId, '', await loadBlsPublicKey(config.dataDir))) {
+      if (settlement !== undefined && await registerNode(settlement.c, settlement.d, 'matcher', identity.peerId, '', blsRegistration(loadBlsKey(config.dataDir)))) {
         log.info('registered on chain', { registry: settlement.d.registry })
       }
       const matcher = new Matcher({
@@ -172,6 +174,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       version: VERSION,
       pid: process.pid,
       secp256k1: SECP256K1_BACKEND,
+      bls: BLS_BACKEND,
       role: config.role,
       peerId: identity.peerId,
       wallet: identity.wallet.address,
@@ -187,6 +190,6 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     }
   }
 
-  log.info('started', { chain: config.chain?.rpcUrl ?? 'none', secp256k1: SECP256K1_BACKEND, peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
+  log.info('started', { chain: config.chain?.rpcUrl ?? 'none', secp256k1: SECP256K1_BACKEND, bls: BLS_BACKEND, peerId: identity.peerId, wallet: identity.wallet.address, listen: status().listen.join(','), api: node.api?.port })
   return node
 }

@@ -88,6 +88,9 @@ contract Leases {
     mapping(address => uint256) public ratingCount;
 
     event LeaseCreated(uint256 indexed leaseId, bytes32 indexed orderId, address indexed owner, address provider, address token, uint256 pricePerSecond, uint64 start, uint64 end, uint256 locked);
+    /// What the lease holds of its provider's capacity: slarks subtract it from the registered
+    /// capacity when they draw a challenge.
+    event LeaseResources(uint256 indexed leaseId, address indexed provider, uint64 cpu, uint64 memoryBytes, uint64 storageBytes, uint32 gpuUnits);
     event LeasePaid(uint256 indexed leaseId, uint256 gross, uint256 toProvider, uint256 fees);
     event LeaseClosed(uint256 indexed leaseId, CloseReason reason, uint256 refund);
     event LeaseRated(uint256 indexed leaseId, address indexed provider, uint8 rating);
@@ -166,6 +169,7 @@ contract Leases {
         l.peerId = b.peerId;
         l.fizzId = b.fizzId;
         emit LeaseCreated(leaseId, o.id, o.owner, b.bidder, o.token, b.pricePerSecond, start, l.end, locked);
+        emit LeaseResources(leaseId, b.bidder, o.resources.cpu, o.resources.mem, o.resources.disk, o.resources.gpuUnits);
     }
 
     // ------------------------------------------------------------- streaming

@@ -11,9 +11,13 @@
  * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
- * - challenge wire: signed `/dcn/challenge/1.0.0` requests of committee slarks and providers' answers.
+ * - `bls`: min-pk BLS12-381 with blst (`BLS_BACKEND`): keys, sign/verify, aggregation,
+ *   fast-aggregate-verify, proofs of possession, EIP-2537 point encodings, signer bitmaps.
+ * - `challenge`: the slark committee draw (`committeeOf`, as Challenges.sol draws) and the
+ *   verdict a committee signs (`challengeResultMessage`), and the signed `/dcn/challenge/1.0.0`
+ *   requests of committee slarks and providers' answers.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
- *   staking, leases); every failure is a one-line SettlementError.
+ *   staking, leases, challenges); every failure is a one-line SettlementError.
  */
 export * from './constants.js'
 export * from './types.js'
@@ -29,5 +33,6 @@ export * from './manifest.js'
 export * from './access.js'
 export * from './frames.js'
 export * from './pricing.js'
-export * from './challenge/wire.js'
+export * from './bls/index.js'
+export * from './challenge/index.js'
 export * from './settlement/index.js'

@@ -22,6 +22,7 @@ const deploymentSchema = obj({
   staking: address,
   escrow: address,
   leases: address,
+  challenges: address,
   tokens: (v: unknown, path: string) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(path, 'expected a map of symbol to address')
     return Object.fromEntries(Object.entries(v).map(([k, a]) => [k, address(a, `${path}.${k}`)]))

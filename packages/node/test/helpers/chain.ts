@@ -6,8 +6,8 @@
 import { createPublicClient, http, keccak256, parseEther, toHex, type Account, type Chain as ViemChain, type PublicClient, type Transport } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  EscrowAbi, LeasesAbi, TokenAbi, chainOf, deployContracts, deposit, digest, ensureStake, faucet, registerNode, settlementClients,
-  sign, typedData, walletFromKey,
+  EscrowAbi, LeasesAbi, TokenAbi, blsKeyFromBytes, blsRegistration, chainOf, deployContracts, deposit, digest, ensureStake, faucet,
+  registerNode, settlementClients, sign, typedData, walletFromKey,
   type Address, type Bid, type Deployment, type Hex, type LeaseSigned, type Match, type MessageBodies, type MessageKind, type Order,
   type Resources, type SettlementClients
 } from '@dcn/protocol'
@@ -23,7 +23,8 @@ export interface Actor {
 }
 
 export const MIN_STAKE = parseEther('100')
-export const BLS_KEY: Hex = `0x${'ab'.repeat(48)}`
+/** The matcher's BLS key (a fixed secret: the registry verifies its proof of possession). */
+export const BLS_KEY = blsKeyFromBytes(`0x${'11'.repeat(32)}`)
 export const BPS = 10_000n
 export const FOUNDATION_FEE_BPS = 2_000n
 export const TOKEN_FEE_BPS = 200n
@@ -81,7 +82,7 @@ export const bps = (x: bigint, b: bigint): bigint => x * b / BPS
  * settlementClients with a 10 ms polling interval instead of 250 ms: anvil's automine answers
  * eth_sendRawTransaction a moment before the block is there, and waiting for a receipt polls.
  */
-function testClients (anvil: Anvil, account: LocalAccount): SettlementClients {
+export function testClients (anvil: Anvil, account: LocalAccount): SettlementClients {
   const c = settlementClients(anvil.rpcUrl, anvil.chainId, account as Account)
   return { ...c, public: createPublicClient({ chain: c.public.chain, transport: http(anvil.rpcUrl, { retryCount: 0, timeout: 15_000 }), pollingInterval: 10 }) }
 }
@@ -124,7 +125,7 @@ export class TestChain {
       await registerNode(provider.c, d, 'provider', provider.peerId, 'eu-west')
       await faucet(provider.c, d.spon, MIN_STAKE)
       await ensureStake(provider.c, d, MIN_STAKE)
-      await registerNode(matcher.c, d, 'matcher', matcher.peerId, 'eu-west', BLS_KEY)
+      await registerNode(matcher.c, d, 'matcher', matcher.peerId, 'eu-west', blsRegistration(BLS_KEY))
       await registerNode(weakProvider.c, d, 'provider', weakProvider.peerId, 'eu-west')
       await faucet(weakProvider.c, d.spon, MIN_STAKE)
       await ensureStake(weakProvider.c, d, MIN_STAKE / 2n)

@@ -4,7 +4,7 @@
  */
 import { parseEther, type Address, type Hex } from 'viem'
 import {
-  EscrowAbi, EscrowBytecode, LeasesAbi, LeasesBytecode, ProviderRegistryAbi, ProviderRegistryBytecode,
+  ChallengesAbi, ChallengesBytecode, EscrowAbi, EscrowBytecode, LeasesAbi, LeasesBytecode, ProviderRegistryAbi, ProviderRegistryBytecode,
   StakingAbi, StakingBytecode, TokenAbi, TokenBytecode
 } from '../contracts/artifacts.js'
 import { waitForReceipt, type SettlementClients } from './clients.js'
@@ -17,6 +17,7 @@ export interface Deployment {
   staking: Address
   escrow: Address
   leases: Address
+  challenges: Address
   /** Other payment tokens enabled in escrow, by symbol. */
   tokens: Record<string, Address>
   /** Block of the first deployment transaction: where event scans start. */
@@ -31,6 +32,10 @@ export interface DeployOptions {
   vestingPeriodSeconds?: number
   /** Extra ERC-20 payment tokens to deploy (with a faucet) and enable, e.g. ['USDX']. */
   extraTokens?: string[]
+  /** Challenge slot length (default 20 s, the devnet's; mainnet 1 h). */
+  slotSeconds?: number
+  /** Slarks per challenge committee, 2N+1 (default 3). */
+  committeeSize?: number
 }
 
 async function deploy (c: SettlementClients, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]): Promise<Address> {
@@ -60,5 +65,6 @@ export async function deployContracts (c: SettlementClients, opts: DeployOptions
   const escrow = await deploy(c, EscrowAbi, EscrowBytecode, [[spon, ...Object.values(tokens)]])
   const leases = await deploy(c, LeasesAbi, LeasesBytecode, [escrow, registry, staking, spon])
   await send(c, { address: escrow, abi: EscrowAbi, functionName: 'setLeases', args: [leases] } as never)
-  return { chainId: c.public.chain.id, foundation, spon, registry, staking, escrow, leases, tokens: { SPON: spon, ...tokens }, startBlock }
+  const challenges = await deploy(c, ChallengesAbi, ChallengesBytecode, [registry, 0n, BigInt(opts.slotSeconds ?? 20), BigInt(opts.committeeSize ?? 3)])
+  return { chainId: c.public.chain.id, foundation, spon, registry, staking, escrow, leases, challenges, tokens: { SPON: spon, ...tokens }, startBlock }
 }

@@ -2,5 +2,6 @@
 export * from './clients.js'
 export * from './deploy.js'
 export * from './operations.js'
+export * from './challenges.js'
 export * from '../contracts/artifacts.js'
 export * from './subnet.js'

@@ -6,7 +6,8 @@
 import { parseEventLogs, type Address, type Hex } from 'viem'
 import { EscrowAbi, LeasesAbi, ProviderRegistryAbi, StakingAbi, TokenAbi } from '../contracts/artifacts.js'
 import { MODES, type Bid, type Match, type Order, type Resources } from '../types.js'
-import { settlementError, waitForReceipt, type SettlementClients } from './clients.js'
+import type { BlsRegistration } from '../bls/pop.js'
+import { SettlementError, settlementError, waitForReceipt, type SettlementClients } from './clients.js'
 import type { Deployment } from './deploy.js'
 
 export const ROLE_IDS = { provider: 1, gateway: 2, fizz: 3, matcher: 4, slark: 5 } as const
@@ -91,18 +92,29 @@ export interface NodeRecord {
   peerId: string
   region: string
   attributes: Hex
+  /** 48 bytes compressed; '0x' for nodes without one. */
   blsPublicKey: Hex
+  /** The same key as a 128-byte EIP-2537 G1 point. */
+  blsPublicKeyG1: Hex
 }
 
 export async function nodeRecord (c: SettlementClients, d: Deployment, who: Address, blockNumber?: bigint): Promise<NodeRecord> {
   return await read(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'nodeOf', args: [who], blockNumber })
 }
 
-/** Registers the caller under a role; does nothing when it is already registered with these details. */
-export async function registerNode (c: SettlementClients, d: Deployment, role: Exclude<keyof typeof ROLE_IDS, 'fizz'>, peerId: string, region: string, blsPublicKey: Hex = '0x'): Promise<boolean> {
+/**
+ * Registers the caller under a role; does nothing when it is already registered with these
+ * details. Matchers and slarks pass their BLS key with its proof of possession
+ * (`blsRegistration(key)`), which the registry verifies; other roles pass none.
+ */
+export async function registerNode (c: SettlementClients, d: Deployment, role: Exclude<keyof typeof ROLE_IDS, 'fizz'>, peerId: string, region: string, bls?: BlsRegistration): Promise<boolean> {
+  const needsBls = role === 'matcher' || role === 'slark'
+  if (needsBls !== (bls !== undefined)) throw new SettlementError(`registration failed: ${needsBls ? `a ${role} registers a BLS key with its proof of possession` : `a ${role} registers no BLS key`}`)
   const current = await nodeRecord(c, d, c.account.address)
-  if (current.role === ROLE_IDS[role] && current.peerId === peerId && current.region === region && current.blsPublicKey === blsPublicKey.toLowerCase()) return false
-  await write(c, 'registration', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'register', args: [ROLE_IDS[role], peerId, region, '0x', blsPublicKey] })
+  if (current.role === ROLE_IDS[role] && current.peerId === peerId && current.region === region && current.blsPublicKey === (bls?.publicKey.toLowerCase() ?? '0x')) return false
+  await write(c, 'registration', {
+    address: d.registry, abi: ProviderRegistryAbi, functionName: 'register', args: [ROLE_IDS[role], peerId, region, '0x', bls?.publicKey ?? '0x', bls?.publicKeyG1 ?? '0x', bls?.pop ?? '0x']
+  })
   return true
 }
 
