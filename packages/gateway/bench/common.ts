@@ -7,8 +7,9 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 export const SINK_PROTOCOL = '/dcn/bench/sink/1.0.0'
 
 export interface YamuxTuning { maxStreamWindowSize?: number }
-export interface StartMessage { type: 'start', gateway: string, yamux: YamuxTuning }
-export interface ReadyMessage { type: 'ready', peerId: string, sinkPort: number, httpPort: number }
+/** sinkPort/httpPort: the sink process's services, which the fizz node's tunnels lead to. */
+export interface StartMessage { type: 'start', gateway: string, yamux: YamuxTuning, sinkPort: number, httpPort: number }
+export interface ReadyMessage { type: 'ready', peerId: string }
 
 export async function benchHost (tuning: YamuxTuning, listen: boolean): Promise<Libp2p> {
   return await createLibp2p({
@@ -19,9 +20,4 @@ export async function benchHost (tuning: YamuxTuning, listen: boolean): Promise<
   })
 }
 
-export function countBytes (n: number): Uint8Array {
-  const b = new Uint8Array(8)
-  new DataView(b.buffer).setBigUint64(0, BigInt(n))
-  return b
-}
-
+export { countBytes } from './equipment.js'

@@ -1,15 +1,13 @@
 /**
  * The fizz side of the tunnel benchmark, in a process of its own: a libp2p host that dials the
- * gateway (the parent) and serves `/dcn/tunnel/1.0.0`, a TCP sink (counts bytes until the
- * client's FIN, then answers the count as 8 bytes), the same sink as a raw libp2p protocol, and
- * an HTTP server answering "ok" — the containers.
+ * gateway (the parent) and serves `/dcn/tunnel/1.0.0` to the sink process's ports (the
+ * containers), and a raw libp2p sink protocol (counts bytes until the remote closes, answers
+ * the count as 8 bytes).
  *
- * parent → worker: { type: 'start', gateway, yamux } | { type: 'cpu' } | { type: 'stop' }
- * worker → parent: { type: 'ready', peerId, sinkPort, httpPort } | { type: 'cpu', ms } (its CPU time so far)
+ * parent → worker: { type: 'start', gateway, yamux, sinkPort, httpPort } | { type: 'cpu' } | { type: 'stop' }
+ * worker → parent: { type: 'ready', peerId } | { type: 'cpu', ms } (its CPU time so far)
  */
 import './polyfill.js'
-import { createServer as createHttpServer } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
 import type { Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
@@ -47,19 +45,7 @@ process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'cpu' }) =
 })
 
 async function start (msg: StartMessage): Promise<void> {
-  const sink = createServer({ allowHalfOpen: true, noDelay: true }, s => {
-    let n = 0
-    s.on('data', (d: Buffer) => { n += d.length })
-    s.on('end', () => { s.end(countBytes(n)) })
-    s.on('error', () => {})
-  })
-  await new Promise<void>(resolve => { sink.listen(0, '127.0.0.1', resolve) })
-  const http = createHttpServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('ok\n') })
-  http.keepAliveTimeout = 60_000
-  await new Promise<void>(resolve => { http.listen(0, '127.0.0.1', resolve) })
-  const sinkPort = (sink.address() as AddressInfo).port
-  const httpPort = (http.address() as AddressInfo).port
-
+  const { sinkPort, httpPort } = msg
   host = await benchHost(msg.yamux, false)
   await host.handle(SINK_PROTOCOL, (stream) => { sinkStream(stream) }, { maxInboundStreams: 64 })
   await handleTunnels(host, async (req) => {
@@ -68,6 +54,6 @@ async function start (msg: StartMessage): Promise<void> {
     throw new Error(`port ${req.port} is not exposed`)
   })
   await host.dial(multiaddr(msg.gateway))
-  const ready: ReadyMessage = { type: 'ready', peerId: host.peerId.toString(), sinkPort, httpPort }
+  const ready: ReadyMessage = { type: 'ready', peerId: host.peerId.toString() }
   process.send?.(ready)
 }

@@ -1,10 +1,12 @@
 /**
  * Benchmark of the tunnel between two processes on this machine: this one is the gateway (a
  * libp2p host and an Ingress), a forked worker is the fizz node (a libp2p host that dialled the
- * gateway, the tunnel handler, and the "containers": a TCP sink and an HTTP server).
+ * gateway and the tunnel handler). The test equipment runs in two more processes, as it would in
+ * real use (equipment.ts): the "containers" (a TCP sink and an HTTP server) and the user's
+ * TCP client.
  *
  * Throughput, the same payload each run, rounds interleaved, median of the rounds:
- *   (a) plain loopback TCP: this process → the worker's TCP sink;
+ *   (a) plain loopback TCP: the client → the TCP sink;
  *   (b) a raw libp2p stream (Noise + Yamux) on the gateway's connection to the fizz node → a sink
  *       protocol in the worker, sent in 64 KiB pieces like the TCP client's writes; (b′) the
  *       same sent in 1 MiB pieces;
@@ -26,7 +28,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { connect, createServer } from 'node:net'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { cpus } from 'node:os'
@@ -46,6 +48,7 @@ export interface BenchResult {
 }
 
 const WORKER = fileURLToPath(new URL('./tunnel-worker.js', import.meta.url))
+const EQUIPMENT = fileURLToPath(new URL('./equipment.js', import.meta.url))
 const MIB = 2 ** 20
 const PAYLOAD_MIB = Number(process.env.DCN_BENCH_TUNNEL_MIB ?? 256)
 const ROUNDS = Number(process.env.DCN_BENCH_TUNNEL_ROUNDS ?? 5)
@@ -67,21 +70,23 @@ const median = (xs: number[]): number => percentile(xs, 50)
 const r2 = (x: number): number => Math.round(x * 100) / 100
 const r3 = (x: number): number => Math.round(x * 1000) / 1000
 
-async function startWorker (gateway: Libp2p, tuning: YamuxTuning): Promise<{ child: ChildProcess, ready: ReadyMessage }> {
+async function startWorker (gateway: Libp2p, tuning: YamuxTuning, sink: SinkPorts): Promise<{ child: ChildProcess, ready: ReadyMessage }> {
   const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DCN_BENCH_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.DCN_BENCH_PROF}`] })
   const ready = await new Promise<ReadyMessage>((resolve, reject) => {
     child.once('exit', code => { reject(new Error(`tunnel bench worker exited with ${String(code)}`)) })
     child.on('message', (m: ReadyMessage) => { if (m.type === 'ready') resolve(m) })
-    const start: StartMessage = { type: 'start', gateway: gateway.getMultiaddrs()[0].toString(), yamux: tuning }
+    const start: StartMessage = { type: 'start', gateway: gateway.getMultiaddrs()[0].toString(), yamux: tuning, ...sink }
     child.send(start)
   })
   child.removeAllListeners('exit')
   return { child, ready }
 }
 
-/** CPU time (user + system, all threads) of this process and the worker so far, in ms. */
-async function cpuNow (child: ChildProcess): Promise<{ gateway: number, fizz: number }> {
-  const fizz = await new Promise<number>(resolve => {
+interface SinkPorts { sinkPort: number, httpPort: number }
+
+/** Asks a child process for its CPU time so far (user + system, all threads), in ms. */
+async function childCpu (child: ChildProcess): Promise<number> {
+  return await new Promise<number>(resolve => {
     const onMessage = (m: { type: string, ms?: number }): void => {
       if (m.type !== 'cpu') return
       child.removeListener('message', onMessage)
@@ -90,8 +95,38 @@ async function cpuNow (child: ChildProcess): Promise<{ gateway: number, fizz: nu
     child.on('message', onMessage)
     child.send({ type: 'cpu' })
   })
+}
+
+/** CPU time of the gateway (this process), the fizz worker and the two equipment processes, in ms. */
+async function cpuNow (fizz: ChildProcess, equipment: ChildProcess[]): Promise<{ gateway: number, fizz: number, equipment: number }> {
   const u = process.cpuUsage()
-  return { gateway: (u.user + u.system) / 1000, fizz }
+  const [f, ...e] = await Promise.all([childCpu(fizz), ...equipment.map(childCpu)])
+  return { gateway: (u.user + u.system) / 1000, fizz: f, equipment: e.reduce((a, b) => a + b, 0) }
+}
+
+/** Forks an equipment process (`sink` or `client`) and waits for it to be ready. */
+async function startEquipment (role: 'sink' | 'client'): Promise<{ child: ChildProcess, ready: { sinkPort?: number, httpPort?: number } }> {
+  const child = fork(EQUIPMENT, [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const ready = await new Promise<{ sinkPort?: number, httpPort?: number }>((resolve, reject) => {
+    child.once('exit', code => { reject(new Error(`tunnel bench ${role} exited with ${String(code)}`)) })
+    child.on('message', (m: { type: string, sinkPort?: number, httpPort?: number }) => { if (m.type === 'ready') resolve(m) })
+  })
+  child.removeAllListeners('exit')
+  return { child, ready }
+}
+
+/** The client process sends `total` bytes in `chunk`-byte writes to a port; returns seconds. */
+async function tcpRun (client: ChildProcess, port: number, chunk: number, total: number): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const onMessage = (m: { type: string, secs?: number, message?: string }): void => {
+      if (m.type !== 'sent' && m.type !== 'error') return
+      client.removeListener('message', onMessage)
+      if (m.type === 'sent') resolve(m.secs!)
+      else reject(new Error(m.message))
+    }
+    client.on('message', onMessage)
+    client.send({ type: 'send', port, total, chunk })
+  })
 }
 
 async function stopWorker (child: ChildProcess): Promise<void> {
@@ -99,36 +134,6 @@ async function stopWorker (child: ChildProcess): Promise<void> {
     const timer = setTimeout(() => { child.kill('SIGKILL') }, 5000)
     child.once('exit', () => { clearTimeout(timer); resolve() })
     child.send({ type: 'stop' })
-  })
-}
-
-/** Sends `total` bytes over TCP, half-closes, waits for the sink's 8-byte count; returns seconds. */
-async function tcpRun (port: number, chunk: Buffer, total: number): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true })
-    const answer: Buffer[] = []
-    let started = 0
-    s.on('data', (d: Buffer) => answer.push(d))
-    s.on('error', reject)
-    s.on('end', () => {
-      const secs = (performance.now() - started) / 1000
-      s.end()
-      const got = Buffer.concat(answer)
-      if (got.length !== 8 || Number(got.readBigUInt64BE(0)) !== total) reject(new Error(`sink counted ${got.length === 8 ? got.readBigUInt64BE(0) : '?'} of ${total} bytes`))
-      else resolve(secs)
-    })
-    s.on('connect', () => {
-      started = performance.now()
-      let sent = 0
-      const write = (): void => {
-        while (sent < total) {
-          sent += chunk.length
-          if (!s.write(chunk)) { s.once('drain', write); return }
-        }
-        s.end()
-      }
-      write()
-    })
   })
 }
 
@@ -221,7 +226,11 @@ async function latencies (port: number, host: string, n: number): Promise<number
 /** One full measurement with the given yamux settings on both hosts. */
 async function measure (tuning: YamuxTuning, label: string, withLatency: boolean): Promise<BenchResult[]> {
   const gateway = await benchHost(tuning, true)
-  const { child, ready } = await startWorker(gateway, tuning)
+  const sinkProc = await startEquipment('sink')
+  const clientProc = await startEquipment('client')
+  const equipment = [sinkProc.child, clientProc.child]
+  const sink = { sinkPort: sinkProc.ready.sinkPort!, httpPort: sinkProc.ready.httpPort! }
+  const { child, ready } = await startWorker(gateway, tuning, sink)
   const fizz = peerIdFromString(ready.peerId)
   const from = await freeRange(4)
   const ingress = new Ingress({
@@ -244,32 +253,33 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
     const total = Math.ceil(PAYLOAD_MIB * MIB / BIG_CHUNK) * BIG_CHUNK
     // Warm-up: JIT, yamux window growth, TCP buffers.
     const warm = Math.min(total, 32 * MIB)
-    await tcpRun(ready.sinkPort, chunk, warm)
+    await tcpRun(clientProc.child, sink.sinkPort, CHUNK, warm)
     await streamRun(gateway, fizz, chunk, warm)
-    await tcpRun(sinkEndpoint.tcpPort, chunk, warm)
+    await tcpRun(clientProc.child, sinkEndpoint.tcpPort, CHUNK, warm)
     type Kind = 'tcp' | 'libp2p' | 'libp2pBig' | 'tunnel'
-    const runs: Record<Kind, { secs: number[], gatewayCpu: number, fizzCpu: number }> = {
-      tcp: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
-      libp2p: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
-      libp2pBig: { secs: [], gatewayCpu: 0, fizzCpu: 0 },
-      tunnel: { secs: [], gatewayCpu: 0, fizzCpu: 0 }
+    const runs: Record<Kind, { secs: number[], gatewayCpu: number, fizzCpu: number, equipmentCpu: number }> = {
+      tcp: { secs: [], gatewayCpu: 0, fizzCpu: 0, equipmentCpu: 0 },
+      libp2p: { secs: [], gatewayCpu: 0, fizzCpu: 0, equipmentCpu: 0 },
+      libp2pBig: { secs: [], gatewayCpu: 0, fizzCpu: 0, equipmentCpu: 0 },
+      tunnel: { secs: [], gatewayCpu: 0, fizzCpu: 0, equipmentCpu: 0 }
     }
     const timed = async (kind: Kind, f: () => Promise<number>): Promise<void> => {
-      const before = await cpuNow(child)
+      const before = await cpuNow(child, equipment)
       runs[kind].secs.push(await f())
-      const after = await cpuNow(child)
+      const after = await cpuNow(child, equipment)
       runs[kind].gatewayCpu += after.gateway - before.gateway
       runs[kind].fizzCpu += after.fizz - before.fizz
+      runs[kind].equipmentCpu += after.equipment - before.equipment
     }
     for (let round = 0; round < ROUNDS; round++) {
-      if (MODES.includes('a')) await timed('tcp', async () => await tcpRun(ready.sinkPort, chunk, total))
+      if (MODES.includes('a')) await timed('tcp', async () => await tcpRun(clientProc.child, sink.sinkPort, CHUNK, total))
       if (MODES.includes('b')) await timed('libp2p', async () => await streamRun(gateway, fizz, chunk, total))
       if (MODES.includes('B')) await timed('libp2pBig', async () => await streamRun(gateway, fizz, bigChunk, total))
-      if (MODES.includes('c')) await timed('tunnel', async () => await tcpRun(sinkEndpoint.tcpPort, chunk, total))
+      if (MODES.includes('c')) await timed('tunnel', async () => await tcpRun(clientProc.child, sinkEndpoint.tcpPort, CHUNK, total))
     }
     const mbps = (k: Kind): number => Math.round(total / 1e6 / median(runs[k].secs))
     /** CPU time (both processes, all threads, user + system) per MB moved. */
-    const cpuPerMB = (k: Kind, which: 'both' | 'gatewayCpu' | 'fizzCpu' = 'both'): number => {
+    const cpuPerMB = (k: Kind, which: 'both' | 'gatewayCpu' | 'fizzCpu' | 'equipmentCpu' = 'both'): number => {
       const r = runs[k]
       const ms = which === 'both' ? r.gatewayCpu + r.fizzCpu : r[which]
       return r3(ms / (r.secs.length * total / 1e6))
@@ -291,7 +301,9 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
         libp2p1MiBWritesCpuMsPerMB: cpuPerMB('libp2pBig'),
         tunnelCpuMsPerMB: cpuPerMB('tunnel'),
         tunnelGatewayCpuMsPerMB: cpuPerMB('tunnel', 'gatewayCpu'),
-        tunnelFizzCpuMsPerMB: cpuPerMB('tunnel', 'fizzCpu')
+        tunnelFizzCpuMsPerMB: cpuPerMB('tunnel', 'fizzCpu'),
+        tunnelEquipmentCpuMsPerMB: cpuPerMB('tunnel', 'equipmentCpu'),
+        tcpEquipmentCpuMsPerMB: cpuPerMB('tcp', 'equipmentCpu')
       },
       target: { tunnelVsLibp2p: '>= 0.8' },
       pass: ratio >= 0.8,
@@ -299,7 +311,7 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
     })
 
     if (withLatency) {
-      const direct = await latencies(ready.httpPort, 'direct', REQUESTS)
+      const direct = await latencies(sink.httpPort, 'direct', REQUESTS)
       const through = await latencies(web.httpPort!, web.httpHost!, REQUESTS)
       const added50 = median(through) - median(direct)
       out.push({
@@ -321,6 +333,7 @@ async function measure (tuning: YamuxTuning, label: string, withLatency: boolean
   } finally {
     await ingress.close()
     await stopWorker(child)
+    for (const e of equipment) e.kill()
     await gateway.stop()
   }
   return out

@@ -32,7 +32,7 @@ import { parse as parseYaml } from 'yaml'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   DEVNET_CHAIN_ID, DEVNET_TOKENS, ROLES, parseAmount, parseCpu, parseMillis, parseSize, perHourToPerSecond,
-  type Address, type Resources, type Role, type UnitPrices
+  type Address, type Capacity, type Resources, type Role, type UnitPrices
 } from '@dcn/protocol'
 import { UserError } from './errors.js'
 import { checkRpcUrl, readDeployment, type ChainConfig } from './chain/deployment.js'
@@ -57,6 +57,11 @@ export interface ProviderConfig {
   ingress: { bind: string, host: string }
   /** Processes per container. */
   pidsLimit: number
+  /**
+   * Devnet only: register this many times the real capacity on chain (a spoofing provider, for
+   * demos and tests of the slarks). Containers, challenges included, still get only the real one.
+   */
+  spoofCapacity: number
 }
 
 /** A gateway's subnet: which fizz wallets it accepts and how it exposes their services. */
@@ -68,6 +73,13 @@ export interface SubnetConfig {
   httpPort: number
   /** Host names are `<lease>-<service>-<port>.<domain>`. */
   domain: string
+}
+
+export interface SlarkConfig {
+  /** How long a provider has to answer a challenge, from the request. */
+  deadlineMs: number
+  /** Devnet only: vote the opposite of what it verified (a lying slark, for tests). */
+  lie: boolean
 }
 
 export interface MatcherConfig {
@@ -92,6 +104,7 @@ export interface NodeConfig {
   provider: ProviderConfig
   subnet: SubnetConfig
   matcher: MatcherConfig
+  slark: SlarkConfig
 }
 
 export interface Flags {
@@ -104,9 +117,10 @@ export interface Flags {
   deployment?: string
   dataDir: string
   apiPort?: string
+  spoofCapacity?: string
 }
 
-const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'deployment', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'subnet', 'matcher']
+const TOP_KEYS = ['role', 'listen', 'announce', 'bootstrap', 'gateway', 'rpc', 'deployment', 'apiPort', 'apiHost', 'chainId', 'tokens', 'heartbeat', 'provider', 'subnet', 'matcher', 'slark']
 
 /** Reads `--config` (YAML or JSON) and overlays the flags. */
 export function loadConfig (flags: Flags): NodeConfig {
@@ -161,7 +175,7 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   const chain = chainConfig(f, flags, file, base)
   if (chain !== undefined && file.chainId !== undefined && file.chainId !== chain.chainId) f.fail('chainId', `${String(file.chainId)} differs from the deployment's chain id ${chain.chainId}`)
   const p = f.map('provider', file.provider)
-  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit'])
+  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit', 'spoofCapacity'])
   const ing = f.map('provider.ingress', p.ingress)
   f.only('provider.ingress', ing, ['bind', 'host'])
   // A fizz node's containers are reached through its gateway's tunnels only.
@@ -178,6 +192,14 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   if (pm === null || Number(pm[1]) < 1 || Number(pm[2]) > 65535 || Number(pm[1]) > Number(pm[2])) f.fail('subnet.ports', `expected a port range like 31000-31999, got "${portsText}"`)
   const m = f.map('matcher', file.matcher)
   f.only('matcher', m, ['grace'])
+  const sl = f.map('slark', file.slark)
+  f.only('slark', sl, ['deadline', 'lie'])
+  const chainId = chain?.chainId ?? (file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40))
+  const spoofRaw = flags.spoofCapacity ?? (p.spoofCapacity === undefined ? undefined : String(p.spoofCapacity))
+  const spoofCapacity = spoofRaw === undefined ? 1 : Number(spoofRaw)
+  if (!Number.isFinite(spoofCapacity) || spoofCapacity < 1 || spoofCapacity > 100) throw new UserError(`--spoof-capacity: expected a factor from 1 to 100, got "${spoofRaw ?? ''}"`)
+  const lie = sl.lie === undefined ? false : f.bool('slark.lie', sl.lie)
+  if ((spoofCapacity !== 1 || lie) && chainId !== DEVNET_CHAIN_ID) throw new UserError(`${lie ? 'slark.lie' : '--spoof-capacity'} is for devnets only (chain ${DEVNET_CHAIN_ID}), not chain ${chainId}`)
 
   return {
     role: role as Role,
@@ -189,7 +211,7 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
     chain,
     apiPort,
     apiHost: f.str('apiHost', file.apiHost, '127.0.0.1'),
-    chainId: chain?.chainId ?? (file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40)),
+    chainId,
     tokens,
     heartbeatMs: f.millis('heartbeat', file.heartbeat, 10_000),
     provider: {
@@ -202,7 +224,8 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       leaseWindowMs: f.millis('provider.leaseWindow', p.leaseWindow, 120_000),
       manifestTimeoutMs: f.millis('provider.manifestTimeout', p.manifestTimeout, 300_000),
       ingress: { bind, host: f.str('provider.ingress.host', ing.host, '') || defaultHost(bind) },
-      pidsLimit: p.pidsLimit === undefined ? 1024 : f.int('provider.pidsLimit', p.pidsLimit, 16, 1_000_000)
+      pidsLimit: p.pidsLimit === undefined ? 1024 : f.int('provider.pidsLimit', p.pidsLimit, 16, 1_000_000),
+      spoofCapacity
     },
     subnet: {
       accept,
@@ -210,8 +233,15 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       httpPort: sn.httpPort === undefined ? 8480 : f.int('subnet.httpPort', sn.httpPort, 0, 65535),
       domain: f.str('subnet.domain', sn.domain, 'localhost')
     },
-    matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) }
+    matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) },
+    slark: { deadlineMs: f.millis('slark.deadline', sl.deadline, 15_000), lie }
   }
+}
+
+/** What a provider or fizz node registers on chain: its capacity, times the devnet's spoof factor. */
+export function claimedCapacity (config: NodeConfig): Capacity {
+  const { capacity, spoofCapacity: f } = config.provider
+  return { cpu: Math.floor(capacity.cpu * f), memory: Math.floor(capacity.memory * f), storage: Math.floor(capacity.storage * f), gpuUnits: Math.floor(capacity.gpuUnits * f) }
 }
 
 /** The address users reach published ports on: the bind address, or this machine's first external IPv4. */
@@ -309,6 +339,11 @@ class Fields {
 
   int (field: string, v: unknown, min: number, max: number): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(field, `expected a whole number from ${min} to ${max}`)
+    return v
+  }
+
+  bool (field: string, v: unknown): boolean {
+    if (typeof v !== 'boolean') this.fail(field, 'expected true or false')
     return v
   }
 

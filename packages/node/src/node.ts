@@ -13,7 +13,7 @@ import { NodeMetrics } from './metrics.js'
 import { startApi, type ApiServer } from './api.js'
 import { logger, type Logger } from './log.js'
 import { loadBlsKey, type Identity } from './identity.js'
-import type { NodeConfig } from './config.js'
+import { claimedCapacity, type NodeConfig } from './config.js'
 import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
@@ -121,7 +121,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
         // Leases need a chain; a gossip-only provider (market tests, simulations) bids without a runtime.
         const leasing = await prepareLeasing({ host, capacity: engine, config, ...settlement, metrics, log })
         stoppers.push(leasing.stop)
-        stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads))
+        stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads, claimedCapacity(config)))
         await leasing.start()
         node.workloads = leasing.workloads
       }

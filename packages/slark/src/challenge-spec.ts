@@ -6,34 +6,26 @@
  * the challenge.
  */
 import { encodeAbiParameters, encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
-
-export interface Capacity {
-  /** Milli-CPUs. */
-  cpu: number
-  memory: number
-  storage: number
-  gpuUnits: number
-}
+import type { Capacity, ChallengeSpec } from '@dcn/protocol'
 
 /** The largest share of free capacity a challenge asks for, in parts per 10,000. */
 export const MAX_SHARE_BPS = 9000n
 const KEYS = ['cpu', 'memory', 'storage', 'gpuUnits'] as const
 
 /** Uniform share u ∈ [0, 0.9] of each free resource, rounded down (GPUs: whole units). */
-export function challengeSpec (slotSeed: Hex, provider: Address, registered: Capacity, inUse: Capacity): Capacity {
-  const out: Capacity = { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 }
-  KEYS.forEach((k, i) => {
+export function challengeSpec (slotSeed: Hex, provider: Address, registered: Capacity, inUse: Capacity): ChallengeSpec {
+  const [cpu, memory, disk, gpu] = KEYS.map((k, i) => {
     const free = BigInt(Math.max(0, registered[k] - inUse[k]))
     const draw = hexToBigInt(keccak256(encodePacked(['bytes32', 'address', 'uint8'], [slotSeed, provider, i])))
     // free × 0.9 × draw / 2^256, in integers so every node gets the same number.
-    out[k] = Number(free * MAX_SHARE_BPS * draw / (10_000n << 256n))
+    return Number(free * MAX_SHARE_BPS * draw / (10_000n << 256n))
   })
-  return out
+  return { cpu, memory, disk, gpu }
 }
 
 /** What the leader commits on chain next to the puzzle's hash. */
-export function specHash (spec: Capacity): Hex {
+export function specHash (spec: ChallengeSpec): Hex {
   return keccak256(encodeAbiParameters(
     [{ type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint32' }],
-    [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.storage), spec.gpuUnits]))
+    [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.disk), spec.gpu]))
 }

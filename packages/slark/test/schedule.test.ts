@@ -2,7 +2,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak256, toHex, type Address, type Hex } from 'viem'
 import { SLOTS_PER_EPOCH, epochOf, firstSlotOf, planEpoch, providersForSlot, slotAt, slotStart, type ScheduledProvider } from '../src/schedule.js'
-import { challengeSpec, specHash, type Capacity } from '../src/challenge-spec.js'
+import type { Capacity } from '@dcn/protocol'
+import { challengeSpec, specHash } from '../src/challenge-spec.js'
 
 const addr = (i: number): Address => `0x${i.toString(16).padStart(40, '0')}`
 const seed = (s: string): Hex => keccak256(toHex(s))
@@ -62,8 +63,8 @@ test('a challenge asks for [0, 90%] of the free capacity, the same for every nod
     assert.equal(s, challengeSpec(seed(`slot ${i}`), addr(1), registered, inUse))
     assert.ok(s.cpu >= 0 && s.cpu <= 0.9 * 3000, `cpu ${s.cpu}`)
     assert.ok(s.memory >= 0 && s.memory <= 0.9 * 6 * 2 ** 30)
-    assert.ok(s.storage <= 0.9 * 100 * 2 ** 30)
-    assert.is(s.gpuUnits, 0, 'no free GPU, no GPU asked')
+    assert.ok(s.disk <= 0.9 * 100 * 2 ** 30)
+    assert.is(s.gpu, 0, 'no free GPU, no GPU asked')
     assert.ok(Number.isInteger(s.memory))
     shares.push(s.memory / (6 * 2 ** 30))
   }
@@ -75,7 +76,7 @@ test('a challenge asks for [0, 90%] of the free capacity, the same for every nod
 test('the spec hash changes with every field', () => {
   const s = challengeSpec(seed('s'), addr(2), registered, { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 })
   const h = specHash(s)
-  for (const k of ['cpu', 'memory', 'storage', 'gpuUnits'] as const) assert.not.equal(specHash({ ...s, [k]: s[k] + 1 }), h, k)
+  for (const k of ['cpu', 'memory', 'disk', 'gpu'] as const) assert.not.equal(specHash({ ...s, [k]: s[k] + 1 }), h, k)
   assert.not.equal(challengeSpec(seed('s'), addr(3), registered, { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 }), s)
   assert.is(SLOTS_PER_EPOCH, 24)
 })

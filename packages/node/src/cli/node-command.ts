@@ -8,7 +8,7 @@ import { logger, type Logger } from '../log.js'
 import { UserError } from '../errors.js'
 import { common, parse } from './args.js'
 
-export const NODE_USAGE = 'dcn node --role provider|fizz|gateway|slark|matcher [--config FILE] [--listen MA]... [--bootstrap MA]... [--gateway MA] [--rpc URL --deployment FILE] [--data-dir DIR] [--api-port N]'
+export const NODE_USAGE = 'dcn node --role provider|fizz|gateway|slark|matcher [--config FILE] [--listen MA]... [--bootstrap MA]... [--gateway MA] [--rpc URL --deployment FILE] [--data-dir DIR] [--api-port N] [--spoof-capacity F (devnet only)]'
 
 export async function nodeCommand (args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -20,7 +20,8 @@ export async function nodeCommand (args: string[]): Promise<number> {
     gateway: { type: 'string' },
     rpc: { type: 'string' },
     deployment: { type: 'string' },
-    'api-port': { type: 'string' }
+    'api-port': { type: 'string' },
+    'spoof-capacity': { type: 'string' }
   }, NODE_USAGE)
   if (values.help === true) { console.log(NODE_USAGE); return 0 }
   if (positionals.length > 0) throw new UserError(`unexpected argument "${positionals[0]}" (usage: ${NODE_USAGE})`)
@@ -33,7 +34,8 @@ export async function nodeCommand (args: string[]): Promise<number> {
     rpc: values.rpc,
     deployment: values.deployment,
     dataDir: resolveDataDir(values['data-dir']),
-    apiPort: values['api-port']
+    apiPort: values['api-port'],
+    spoofCapacity: values['spoof-capacity']
   }
   const config = loadConfig(flags)
   const log = logger(config.role)

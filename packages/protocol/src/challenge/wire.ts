@@ -18,7 +18,7 @@ import type { Address, Hex } from '../types.js'
 export const CHALLENGE_PROTOCOL = '/dcn/challenge/1.0.0'
 
 /** What a challenge asks for: milli-CPUs, bytes of memory and disk, GPUs. */
-export interface ChallengeSpec { cpu: number, memory: number, storage: number, gpuUnits: number }
+export interface ChallengeSpec { cpu: number, memory: number, disk: number, gpu: number }
 
 export interface ChallengeRequest {
   slot: number
@@ -34,8 +34,8 @@ export interface ChallengeAnswer {
   slot: number
   provider: Address
   puzzleHash: Hex
-  /** The capacity proof (its shape is checked by `verifyCapacityProof`), absent when `error` says why not. */
-  proof?: unknown
+  /** The capacity proof, encoded (`decodeCapacityProof` checks it), absent when `error` says why not. */
+  proof?: string
   proofHash: Hex
   error?: string
   /** Provider-side milliseconds from the request to the proof (informative; members time it themselves). */
@@ -60,7 +60,9 @@ const TYPES = {
 } as const
 
 const MAX_BYTES = 2 ** 53 - 1
-const parseSpec: Parser<ChallengeSpec> = obj({ cpu: uint(1_000_000), memory: uint(MAX_BYTES), storage: uint(MAX_BYTES), gpuUnits: uint(1024) })
+/** Largest encoded proof an answer may carry (a proof is about 1 MB). */
+export const MAX_PROOF_BYTES = 4 * 2 ** 20
+const parseSpec: Parser<ChallengeSpec> = obj({ cpu: uint(1_000_000), memory: uint(MAX_BYTES), disk: uint(MAX_BYTES), gpu: uint(1024) })
 
 export const parseChallengeRequest: Parser<ChallengeRequest> = obj({
   slot: uint(), provider: address, puzzle: hex(32), spec: parseSpec, time: uint(), sig: hex(65)
@@ -72,7 +74,8 @@ export const parseChallengeAnswer: Parser<ChallengeAnswer> = (v, path) => {
     typeof v === 'object' && v !== null ? { ...v, proof: undefined, error: undefined } : v, path)
   const raw = v as { proof?: unknown, error?: unknown }
   const error = raw.error === undefined ? undefined : str({ max: 500 })(raw.error, `${path}.error`)
-  return { ...base, proof: raw.proof, error }
+  const proof = raw.proof === undefined ? undefined : str({ max: MAX_PROOF_BYTES })(raw.proof, `${path}.proof`)
+  return { ...base, proof, error }
 }
 
 const requestMessage = (r: Omit<ChallengeRequest, 'sig' | 'spec'>) =>
