@@ -11,6 +11,8 @@
  * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
+ * - `era`: tiers, liveness rewards, slashing and slark rewards of one era (`computeEra`), and the
+ *   report's ABI encoding and hash that slarks sign (`eraReportHash`).
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases); every failure is a one-line SettlementError.
  */
@@ -29,3 +31,4 @@ export * from './access.js'
 export * from './frames.js'
 export * from './pricing.js'
 export * from './settlement/index.js'
+export * from './era/index.js'
