@@ -16,6 +16,8 @@
  * - `challenge`: the slark committee draw (`committeeOf`, as Challenges.sol draws) and the
  *   verdict a committee signs (`challengeResultMessage`), and the signed `/dcn/challenge/1.0.0`
  *   requests of committee slarks and providers' answers.
+ * - `era`: tiers, liveness rewards, slashing and slark rewards of one era (`computeEra`), and the
+ *   report's ABI encoding and hash that slarks sign (`eraReportHash`).
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases, challenges); every failure is a one-line SettlementError.
  */
@@ -36,3 +38,4 @@ export * from './pricing.js'
 export * from './bls/index.js'
 export * from './challenge/index.js'
 export * from './settlement/index.js'
+export * from './era/index.js'

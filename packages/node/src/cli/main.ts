@@ -8,6 +8,7 @@ import { DEVNET_USAGE, devnetCommand } from './devnet-command.js'
 import { ESCROW_USAGE, escrowCommand } from './escrow-command.js'
 import { DEPLOY_USAGE, deployCommand } from './deploy-command.js'
 import { LEASE_USAGE, leaseCommand } from './lease-command.js'
+import { ERA_USAGE, eraCommand } from './era-command.js'
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   node: nodeCommand,
@@ -15,7 +16,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   devnet: devnetCommand,
   escrow: escrowCommand,
   deploy: deployCommand,
-  lease: leaseCommand
+  lease: leaseCommand,
+  era: eraCommand
 }
 
 const HELP = `dcn ${VERSION} — decentralized compute network
@@ -26,6 +28,7 @@ const HELP = `dcn ${VERSION} — decentralized compute network
   ${DEPLOY_USAGE}
   ${ESCROW_USAGE}
   ${LEASE_USAGE}
+  ${ERA_USAGE}
 
 Client commands find the network in <data-dir>/devnet.json; <data-dir> is --data-dir, $DCN_HOME or ~/.dcn.`
 
