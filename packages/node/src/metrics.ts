@@ -23,6 +23,10 @@ export class NodeMetrics {
   readonly deploySeconds: Histogram
   readonly containerEvents: Counter<'kind'>
   readonly accessRequests: Counter<'op' | 'result'>
+  readonly challengesAnswered: Counter<'result'>
+  readonly challengeVotes: Counter<'verdict'>
+  readonly challengeResults: Counter<'result'>
+  readonly challengeSeconds: Histogram
 
   constructor (readonly registry: Registry = new Registry()) {
     const r = [registry]
@@ -42,6 +46,10 @@ export class NodeMetrics {
     this.deploySeconds = new Histogram({ name: 'dcn_deploy_seconds', help: 'Manifest received → every replica running', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: r })
     this.containerEvents = new Counter({ name: 'dcn_container_events_total', help: 'Container events of leases (die, oom, restart, …)', labelNames: ['kind'], registers: r })
     this.accessRequests = new Counter({ name: 'dcn_lease_requests_total', help: 'Lease access requests, by operation and result', labelNames: ['op', 'result'], registers: r })
+    this.challengesAnswered = new Counter({ name: 'dcn_challenges_answered_total', help: 'Challenges this provider answered, by result (proof, error, refused)', labelNames: ['result'], registers: r })
+    this.challengeVotes = new Counter({ name: 'dcn_challenge_votes_total', help: 'Challenge verdicts this slark signed, by verdict', labelNames: ['verdict'], registers: r })
+    this.challengeResults = new Counter({ name: 'dcn_challenge_results_total', help: 'Committee results this slark put on chain or saw land, by result', labelNames: ['result'], registers: r })
+    this.challengeSeconds = new Histogram({ name: 'dcn_challenge_response_seconds', help: 'Challenge request → answer, as this slark measured it', buckets: [0.5, 1, 2, 5, 10, 20, 30, 60], registers: r })
     this.orderDelay = new Histogram({ name: 'dcn_order_delivery_seconds', help: 'Time from an order\'s creation to its arrival here', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: r })
   }
 }

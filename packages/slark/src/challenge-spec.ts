@@ -5,7 +5,7 @@
  * same spec and checks the leader's on-chain commitment of it; the puzzle stays secret until
  * the challenge.
  */
-import { encodeAbiParameters, encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
+import { encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
 import type { Capacity, ChallengeSpec } from '@dcn/protocol'
 
 /** The largest share of free capacity a challenge asks for, in parts per 10,000. */
@@ -21,11 +21,4 @@ export function challengeSpec (slotSeed: Hex, provider: Address, registered: Cap
     return Number(free * MAX_SHARE_BPS * draw / (10_000n << 256n))
   })
   return { cpu, memory, disk, gpu }
-}
-
-/** What the leader commits on chain next to the puzzle's hash. */
-export function specHash (spec: ChallengeSpec): Hex {
-  return keccak256(encodeAbiParameters(
-    [{ type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint32' }],
-    [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.disk), spec.gpu]))
 }

@@ -72,3 +72,20 @@ export function providersForSlot (plan: EpochPlan, slot: number): Address[] {
   if (epochOf(slot) !== plan.epoch) throw new Error(`slot ${slot} is not in epoch ${plan.epoch}`)
   return plan.slots[slot - firstSlotOf(plan.epoch)]
 }
+
+/**
+ * Everything slot `slot` challenges: the providers that registered during the previous slot
+ * (new registrations first, without waiting for the next epoch), then the slot's share of its
+ * epoch's plan (the providers registered by the epoch's start).
+ */
+export function slotProviders (clock: SlotClock, slot: number, epochSeed: Hex, providers: ScheduledProvider[]): Address[] {
+  const epoch = epochOf(slot)
+  const epochStart = slotStart(clock, firstSlotOf(epoch))
+  const previousEpochStart = epoch === 0 ? -Infinity : slotStart(clock, firstSlotOf(epoch - 1))
+  const plan = planEpoch(epoch, epochSeed, providers.filter(p => p.registeredAt <= epochStart), previousEpochStart)
+  const from = Math.max(epochStart, slotStart(clock, slot - 1))
+  const newcomers = providers.filter(p => p.registeredAt > from && p.registeredAt <= slotStart(clock, slot))
+    .sort((a, b) => a.registeredAt - b.registeredAt || (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1))
+    .map(p => p.address)
+  return [...newcomers, ...providersForSlot(plan, slot)]
+}

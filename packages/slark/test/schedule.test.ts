@@ -1,9 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak256, toHex, type Address, type Hex } from 'viem'
-import { SLOTS_PER_EPOCH, epochOf, firstSlotOf, planEpoch, providersForSlot, slotAt, slotStart, type ScheduledProvider } from '../src/schedule.js'
-import type { Capacity } from '@dcn/protocol'
-import { challengeSpec, specHash } from '../src/challenge-spec.js'
+import { SLOTS_PER_EPOCH, epochOf, firstSlotOf, planEpoch, providersForSlot, slotAt, slotProviders, slotStart, type ScheduledProvider } from '../src/schedule.js'
+import { specHash, type Capacity } from '@dcn/protocol'
+import { challengeSpec } from '../src/challenge-spec.js'
 
 const addr = (i: number): Address => `0x${i.toString(16).padStart(40, '0')}`
 const seed = (s: string): Hex => keccak256(toHex(s))
@@ -51,6 +51,20 @@ test('the draw depends on the epoch seed only, not on input order', () => {
   assert.equal(a.order, b.order)
   assert.not.equal(a.order, c.order)
   assert.throws(() => providersForSlot(a, firstSlotOf(2)), /not in epoch 1/)
+})
+
+test('a provider registered during an epoch is challenged in the next slot, then from the next epoch on', () => {
+  const clock = { genesis: 0, slotSeconds: 20 }
+  const base = Array.from({ length: 48 }, (_, i) => ({ address: addr(i + 1), registeredAt: -100, reports: 0 }))
+  const late = { address: addr(999), registeredAt: slotStart(clock, 5) + 3, reports: 0 }
+  const all = [...base, late]
+  const epoch0 = Array.from({ length: SLOTS_PER_EPOCH }, (_, s) => slotProviders(clock, s, seed('e0'), all))
+  assert.equal(epoch0[6][0], addr(999), 'first in the slot after its registration')
+  assert.is(epoch0.flat().filter(a => a === addr(999)).length, 1)
+  assert.is(new Set(epoch0.flat()).size, 49, 'everyone else once')
+  const epoch1 = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) => slotProviders(clock, SLOTS_PER_EPOCH + i, seed('e1'), all))
+  assert.is(epoch1.flat().length, 49)
+  assert.is(new Set(epoch1.flat()).size, 49)
 })
 
 const registered: Capacity = { cpu: 4000, memory: 8 * 2 ** 30, storage: 100 * 2 ** 30, gpuUnits: 2 }

@@ -8,7 +8,7 @@
  * commitment to keccak256(puzzle) and to the spec's hash for (slot, provider), and the slark
  * must be on that slot's committee. The same puzzle asked by several members runs once.
  */
-import { hashTypedData, keccak256 } from 'viem'
+import { encodeAbiParameters, hashTypedData, keccak256 } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { domain } from '../eip712.js'
 import { recoverDigestSigner } from '../secp256k1.js'
@@ -104,3 +104,10 @@ export async function challengeAnswerSigner (chainId: number, a: ChallengeAnswer
 }
 
 export const puzzleHashOf = (puzzle: Hex): Hex => keccak256(puzzle)
+
+/** What the committee leader commits on chain next to the puzzle's hash. */
+export function specHash (spec: ChallengeSpec): Hex {
+  return keccak256(encodeAbiParameters(
+    [{ type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint32' }],
+    [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.disk), spec.gpu]))
+}
