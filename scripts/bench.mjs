@@ -14,7 +14,8 @@ const suites = [
   'packages/node/dist/bench/market.js',
   'packages/node/dist/bench/deploy.js',
   'packages/gateway/dist/bench/tunnel.js',
-  'packages/node/dist/bench/fizz.js'
+  'packages/node/dist/bench/fizz.js',
+  'packages/node/dist/bench/challenge.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

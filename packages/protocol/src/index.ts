@@ -11,6 +11,10 @@
  * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
  * - units: CPU, sizes, durations, token amounts.
+ * - challenge: proof of capacity — `verifyCapacityProof(puzzle, spec, proof)` (→ ok, or the failed
+ *   part and why), `decodeCapacityProof` / `encodeCapacityProof` (canonical hex JSON), `proofHash`,
+ *   `capacityLayout` / `capacityQueries`, and `capacityProverScript()`, the prover program the
+ *   challenge container runs.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases); every failure is a one-line SettlementError.
  */
@@ -28,4 +32,5 @@ export * from './manifest.js'
 export * from './access.js'
 export * from './frames.js'
 export * from './pricing.js'
+export * from './challenge/puzzle.js'
 export * from './settlement/index.js'
