@@ -15,7 +15,7 @@ import {
   decodeCapacityProof, encodeCapacityProof, proofHash, verifyCapacityProof,
   type CapacityFailure, type CapacityProof, type CapacitySpec, type Hex
 } from '../src/index.js'
-import { fromHex, merkleLevels, merklePath, rootFromPath, sha256 } from '../src/challenge/core.js'
+import { fromHex, merkleLevels, merklePath, nextBlock, rootFromPath, sha256 } from '../src/challenge/core.js'
 import { prng, randomBytes } from './fixtures.js'
 
 const KiB = 1024
@@ -68,6 +68,31 @@ test('layout: blocks of memory then disk, one lane per started core (1..64), at 
   assert.match(capacitySpecError({ ...SPEC, memory: -1 }) ?? '', /spec.memory must be a whole number/)
   assert.match(capacitySpecError({ ...SPEC, cpu: 1.5 }) ?? '', /spec.cpu/)
   assert.match(capacitySpecError({ ...SPEC, disk: 2 ** 50 }) ?? '', /blocks/)
+})
+
+test('a block depends on its inputs non-linearly: one changed input byte changes every 16-byte chunk', () => {
+  const leaf = sha256(Buffer.from('leaf'))
+  const prev = Buffer.from(randomBytes(rand, B))
+  const ref = Buffer.from(randomBytes(rand, B))
+  const block = nextBlock(leaf, prev, ref, 7)
+  const chunksChanged = (other: Buffer): number => {
+    let n = 0
+    for (let c = 0; c < B; c += 16) if (!other.subarray(c, c + 16).equals(block.subarray(c, c + 16))) n++
+    return n
+  }
+  for (const [p, r, what] of [[Buffer.from(prev), ref, 'predecessor'], [prev, Buffer.from(ref), 'reference']] as const) {
+    const changed = p === prev ? r : p
+    changed[0] ^= 1
+    assert.is(chunksChanged(nextBlock(leaf, p, r, 7)), B / 16, what)
+  }
+  assert.is(chunksChanged(nextBlock(sha256(Buffer.from('other')), prev, ref, 7)), B / 16, 'key')
+  assert.is(chunksChanged(nextBlock(leaf, prev, ref, 8)), B / 16, 'index')
+  // A stream cipher would be linear: block(prev ⊕ d) = block(prev) ⊕ d.
+  const d = Buffer.alloc(B)
+  d[100] = 0xff
+  const shifted = Buffer.from(prev.map((x, k) => x ^ d[k]))
+  const linear = Buffer.from(block.map((x, k) => x ^ d[k]))
+  assert.not.ok(nextBlock(leaf, shifted, ref, 7).equals(linear))
 })
 
 test('merkle paths of a tree of odd size lead to its root, and only from their own index', () => {

@@ -8,18 +8,19 @@
  * in RAM, the rest in a file. Block i belongs to lane `i % lanes` (lanes = CPU cores of the spec,
  * filled in parallel). Each lane is a chain of its own blocks:
  *   - its first block is AES-128-CTR keystream keyed by sha256(domain ‖ puzzle ‖ spec ‖ lane);
- *   - block i (not first) = AES-128-CBC(key = leaf[i − lanes][0..16], iv = i)(block[i − lanes] ⊕ block[j]),
- *     where leaf[k] = sha256(block[k]) and j = a uniform earlier block of the same lane, chosen by
- *     leaf[i − lanes][16..23].
- * Why both the previous block and the referenced one in full, and CBC rather than CTR: with
- * `block[i] = CTR(key_i, block[j])` the table is linear — every block is the lane's first block
- * XOR the keystreams along its reference chain (about ln i links, each keyed by a 32-byte leaf) —
- * so a prover keeping only the leaves (0.4% of the table) regenerates any block with ~11 cheap
- * keystreams. Here a block needs two whole earlier blocks through a non-linear step (CBC chains
- * every 16 bytes into the next), so regenerating a dropped block means regenerating its
- * predecessors back to a kept one, each of which needs its own random reference: the
- * Argon2d-style penalty that grows fast as less is kept. The table depends on the puzzle through
- * the first blocks, so it cannot be computed before the challenge.
+ *   - block i (not first) = E(x) ⊕ x with x = block[i − lanes] ⊕ block[j] and
+ *     E = AES-128-CBC(key = leaf[i − lanes][0..16], iv = i), where leaf[k] = sha256(block[k]) and
+ *     j = a uniform earlier block of the same lane, chosen by leaf[i − lanes][16..23].
+ * Why this and not `block[i] = AES-CTR(key_i, block[j])`: CTR makes the table linear — every
+ * block is the lane's first block XOR the keystreams along its reference chain (about ln i
+ * links, each keyed by a 32-byte leaf) — so a prover keeping only the leaves (0.4% of the table)
+ * regenerates any block with ~11 cheap keystreams. Here a block needs two whole earlier blocks
+ * through a non-linear step (CBC chains every 16 bytes into the next), so regenerating a dropped
+ * block means regenerating its predecessors back to a kept one, each needing its own random
+ * reference: the Argon2d-style penalty that grows fast as less is kept. The feed-forward `⊕ x`
+ * (Argon2's G has it too) makes the step one-way: without it any two of (block, predecessor,
+ * reference) would give the third by decrypting, a second way to rebuild dropped blocks. The
+ * table depends on the puzzle through the first blocks, so it cannot be computed in advance.
  *
  * Commitment: a binary Merkle tree over leaf[0..blocks), nodes sha256(0x01 ‖ left ‖ right), a
  * missing right child is 32 zero bytes. Queries (Fiat–Shamir): h = sha256(root ‖ puzzle) hashed
@@ -188,7 +189,9 @@ export function nextBlock (prevLeaf: Uint8Array, prev: Uint8Array, ref: Uint8Arr
   iv.writeUInt32BE(index, 12)
   const cipher = createCipheriv('aes-128-cbc', prevLeaf.subarray(0, 16), iv)
   cipher.setAutoPadding(false)
-  return cipher.update(mixed)
+  const block = cipher.update(mixed)
+  xorInto(block, block, mixed)
+  return block
 }
 
 function nodeHash (left: Uint8Array, right: Uint8Array): Buffer {
