@@ -16,7 +16,8 @@ const suites = [
   'packages/gateway/dist/bench/tunnel.js',
   'packages/node/dist/bench/fizz.js',
   'packages/protocol/dist/bench/bls.js',
-  'packages/node/dist/bench/challenges.js'
+  'packages/node/dist/bench/challenges.js',
+  'packages/node/dist/bench/challenge.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

@@ -136,7 +136,7 @@ test('labels: provider and owner lower-cased, lease, order, service, replica, gl
   assert.equal(leaseLabels(LEASE, OPTS), base)
   assert.equal(LABEL, {
     provider: 'dcn.provider', lease: 'dcn.lease', order: 'dcn.order', owner: 'dcn.owner',
-    service: 'dcn.service', replica: 'dcn.replica', expose: 'dcn.expose'
+    service: 'dcn.service', replica: 'dcn.replica', expose: 'dcn.expose', challenge: 'dcn.challenge'
   })
   for (const r of [0, 1, 2]) {
     assert.equal(ofService(specs, 'web')[r].Labels, { ...base, 'dcn.service': 'web', 'dcn.replica': String(r), 'dcn.expose': '8080/http,5353/udp' })

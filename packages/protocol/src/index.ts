@@ -18,6 +18,10 @@
  *   requests of committee slarks and providers' answers.
  * - `era`: tiers, liveness rewards, slashing and slark rewards of one era (`computeEra`), and the
  *   report's ABI encoding and hash that slarks sign (`eraReportHash`).
+ * - proof of capacity — `verifyCapacityProof(puzzle, spec, proof)` (→ ok, or the failed
+ *   part and why), `decodeCapacityProof` / `encodeCapacityProof` (canonical hex JSON), `proofHash`,
+ *   `capacityLayout` / `capacityQueries`, and `capacityProverScript()`, the prover program the
+ *   challenge container runs.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
  *   staking, leases, challenges); every failure is a one-line SettlementError.
  */

@@ -18,7 +18,9 @@ export const LABEL = {
   service: 'dcn.service',
   replica: 'dcn.replica',
   /** Published ports as `port/proto,…`, so endpoints are known from the engine alone. */
-  expose: 'dcn.expose'
+  expose: 'dcn.expose',
+  /** A proof-of-capacity container (challenge-runner.ts); the value is the puzzle. */
+  challenge: 'dcn.challenge'
 } as const
 
 /** Capabilities kept after `--cap-drop ALL`: enough for a server to start as root and drop to its user. */

@@ -2,3 +2,4 @@
 export * from './committee.js'
 export * from './message.js'
 export * from './wire.js'
+export * from './puzzle.js'

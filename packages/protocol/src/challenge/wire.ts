@@ -14,11 +14,12 @@ import { domain } from '../eip712.js'
 import { recoverDigestSigner } from '../secp256k1.js'
 import { address, hex, obj, str, uint, type Parser } from '../schema.js'
 import type { Address, Hex } from '../types.js'
+import type { CapacitySpec } from './core.js'
 
 export const CHALLENGE_PROTOCOL = '/dcn/challenge/1.0.0'
 
 /** What a challenge asks for: milli-CPUs, bytes of memory and disk, GPUs. */
-export interface ChallengeSpec { cpu: number, memory: number, disk: number, gpu: number }
+export type ChallengeSpec = CapacitySpec
 
 export interface ChallengeRequest {
   slot: number

@@ -8,6 +8,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import type Docker from 'dockerode'
+import type { LocalAccount } from 'viem/accounts'
 import {
   CHALLENGE_PROTOCOL, Frames, FrameError, SchemaError, challengeCommittee, challengeRequestSigner, encodeCapacityProof, getChallenge,
   parseChallengeRequest, proofHash, puzzleHashOf, signChallengeAnswer, specHash, staleness,
@@ -27,6 +28,8 @@ export interface ChallengeServiceOptions {
   host: Host
   c: SettlementClients
   d: Deployment
+  /** Signs the answers: the node's wallet (the one registered as this provider). */
+  account: LocalAccount
   chainId: number
   docker: Docker
   /** What this node really has free now (not what it registered). */
@@ -71,11 +74,11 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
     if ('error' in result) {
       metrics.challengesAnswered.inc({ result: 'error' })
       log.warn('challenge failed', { slot: req.slot, spec: req.spec, error: result.error })
-      return await signChallengeAnswer(c.account, chainId, { ...base, proofHash: ZERO_HASH, error: result.error.slice(0, 500) })
+      return await signChallengeAnswer(opts.account, chainId, { ...base, proofHash: ZERO_HASH, error: result.error.slice(0, 500) })
     }
     metrics.challengesAnswered.inc({ result: 'proof' })
     log.info('challenge proved', { slot: req.slot, memory: req.spec.memory, disk: req.spec.disk, ms: base.tookMs })
-    return await signChallengeAnswer(c.account, chainId, { ...base, proof: encodeCapacityProof(result.proof), proofHash: proofHash(result.proof) })
+    return await signChallengeAnswer(opts.account, chainId, { ...base, proof: encodeCapacityProof(result.proof), proofHash: proofHash(result.proof) })
   }
 
   await host.handle(CHALLENGE_PROTOCOL, async (stream, connection) => {
