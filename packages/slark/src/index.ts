@@ -1,8 +1,18 @@
 /**
- * @dcn/slark — the slark role (SPEC.md, Slark): challenge scheduler, proof-of-capacity checks,
- * BLS quorum and era reports.
+ * @dcn/slark — the slark role (SPEC.md, Slark): who is challenged when, what a challenge asks
+ * for, how a committee's votes become one on-chain result.
  *
- * Not built yet: a `dcn node --role slark` today runs the common libp2p stack and relays the
- * market topics, nothing more. This package fills in with the slark issue.
+ * - `schedule`: slots and epochs; `slotProviders` (new registrations, then the epoch's plan,
+ *   which covers every provider once an epoch).
+ * - `challengeSpec`: a uniform share in [0, 90%] of the provider's free registered capacity,
+ *   drawn from the slot seed.
+ * - `judge` / `ballotOf`: a member's verdict on a provider's answer and the message it BLS-signs.
+ * - `Tally`: one committee's votes, checked on arrival; a strict majority aggregates.
+ * - `Slark`: the loop — lead (commit, reveal), ask, judge, vote, tally, submit — over a
+ *   `SlarkEnv` (chain, network, keys) that the `dcn` node provides.
  */
-export {}
+export * from './schedule.js'
+export * from './challenge-spec.js'
+export * from './verdict.js'
+export * from './tally.js'
+export * from './slark.js'

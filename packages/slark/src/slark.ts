@@ -1,0 +1,276 @@
+/**
+ * A slark's challenge loop (SPEC.md, Slark). Every slot: make sure the slot is opened on chain
+ * (its seed), work out which providers the slot challenges, and for each one whose committee
+ * this slark sits on:
+ *
+ * 1. the first member of the committee (the leader) draws a secret puzzle, commits its hash and
+ *    the spec's on chain, and reveals the puzzle on `dcn/1/attestations`;
+ * 2. every member checks the reveal against the commitment and against the spec it derives
+ *    itself, asks the provider over `/dcn/challenge/1.0.0`, judges the answer, BLS-signs the
+ *    verdict and publishes its vote;
+ * 3. every member tallies the votes; once a strict majority agrees, members submit the aggregate
+ *    in committee order, a few seconds apart, unless the result is on chain already.
+ *
+ * The chain, the network and the signing keys come in through `SlarkEnv`, so the loop runs the
+ * same over real libp2p and anvil (the `dcn` node) or anything else that provides them.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  blsSign, puzzleHashOf, specHash, type Address, type Capacity, type ChallengeAnswer, type ChallengeRequest,
+  type ChallengeReveal, type ChallengeSpec, type ChallengeVote, type Hex
+} from '@dcn/protocol'
+import { challengeSpec } from './challenge-spec.js'
+import { epochOf, slotAt, slotProviders, type ScheduledProvider, type SlotClock } from './schedule.js'
+import { Tally, type Member, type Quorum } from './tally.js'
+import { ballotOf, judge, type Verdict } from './verdict.js'
+
+export interface RegisteredProvider extends ScheduledProvider {
+  /** Registered capacity (what the challenge draws from). */
+  capacity: Capacity
+}
+
+export interface ChallengeState {
+  resulted: boolean
+  committer: Address
+  puzzleHash: Hex
+  specHash: Hex
+}
+
+export interface SlarkChain {
+  clock: SlotClock
+  /** The slot's seed, null while it is not opened. */
+  slotSeed: (slot: number) => Promise<Hex | null>
+  /** Opens the current slot; fails harmlessly when another slark was first. */
+  openSlot: () => Promise<void>
+  /** The seed the epoch's plan is drawn from: its first opened slot's. */
+  epochSeed: (epoch: number) => Promise<Hex | null>
+  providers: () => Promise<RegisteredProvider[]>
+  /** What the provider's active leases hold of its capacity. */
+  inUse: (provider: Address) => Promise<Capacity>
+  /** The slot's committee for the provider (bitmap order), with their BLS keys. */
+  committee: (slot: number, provider: Address) => Promise<Member[]>
+  challenge: (slot: number, provider: Address) => Promise<ChallengeState>
+  commit: (slot: number, provider: Address, puzzleHash: Hex, specHash: Hex) => Promise<void>
+  submit: (slot: number, provider: Address, passed: boolean, answerHash: Hex, q: Quorum) => Promise<void>
+}
+
+export interface SlarkNet {
+  /** Sends the request to the provider (or its gateway) and returns its answer; throws with the reason otherwise. */
+  ask: (provider: Address, req: ChallengeRequest, timeoutMs: number) => Promise<ChallengeAnswer>
+  answerSigner: (answer: ChallengeAnswer) => Promise<Address | null>
+  publishReveal: (body: ChallengeReveal) => Promise<void>
+  publishVote: (body: ChallengeVote) => Promise<void>
+}
+
+export interface SlarkEnv {
+  me: Address
+  chainId: number
+  /** The Challenges contract (part of the signed message). */
+  challenges: Address
+  blsSecret: Uint8Array
+  signRequest: (r: Omit<ChallengeRequest, 'sig'>) => Promise<ChallengeRequest>
+  chain: SlarkChain
+  net: SlarkNet
+  deadlineMs: number
+  /** Devnet only: vote against what it verified. */
+  lie?: boolean
+  now?: () => number
+  log: { info: (m: string, f?: Record<string, unknown>) => void, warn: (m: string, f?: Record<string, unknown>) => void, debug: (m: string, f?: Record<string, unknown>) => void }
+  /** Counts, for the node's metrics. */
+  onVote?: (v: Verdict) => void
+  onResult?: (slot: number, provider: Address, passed: boolean, submittedByMe: boolean) => void
+  onResponse?: (ms: number) => void
+}
+
+/** What this slark knows of one challenge (slot, provider) it sits on. */
+interface Seat {
+  slot: number
+  provider: Address
+  committee: Member[]
+  tally: Tally
+  /** The spec this slark derives; null until computed. */
+  spec?: ChallengeSpec
+  revealed: boolean
+  voted: boolean
+  submitted: boolean
+}
+
+/** How far apart members submit a quorum, in committee order (the first one usually suffices). */
+const SUBMIT_STAGGER_MS = 2_000
+const MESSAGE_TTL_S = 120
+
+export class Slark {
+  private readonly seats = new Map<string, Promise<Seat | null>>()
+  private timer?: NodeJS.Timeout
+  private lastSlot = -1
+  private readonly now: () => number
+  readonly stats = { slots: 0, led: 0, votes: 0, submitted: 0 }
+
+  constructor (private readonly env: SlarkEnv) {
+    this.now = env.now ?? Date.now
+  }
+
+  start (): void {
+    this.timer = setInterval(() => { this.tick() }, 1000)
+    this.tick()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+
+  private tick (): void {
+    const slot = slotAt(this.env.chain.clock, this.now() / 1000)
+    if (slot === this.lastSlot) return
+    this.lastSlot = slot
+    this.runSlot(slot).catch(err => { this.env.log.warn('slot failed', { slot, error: (err as Error).message }) })
+    // Forget seats of long-past slots.
+    for (const key of this.seats.keys()) if (Number(key.split(':')[0]) < slot - 8) this.seats.delete(key)
+  }
+
+  private async runSlot (slot: number): Promise<void> {
+    const { chain, log, me } = this.env
+    let seed = await chain.slotSeed(slot)
+    if (seed === null) {
+      await chain.openSlot().catch((err: Error) => { log.debug('open slot', { slot, error: err.message }) })
+      seed = await chain.slotSeed(slot)
+    }
+    if (seed === null) { log.warn('slot not opened', { slot }); return }
+    this.stats.slots++
+    const epochSeed = await chain.epochSeed(epochOf(slot))
+    if (epochSeed === null) return
+    const providers = await chain.providers()
+    const due = slotProviders(chain.clock, slot, epochSeed, providers)
+    if (due.length > 0) log.debug('slot', { slot, providers: due.length })
+    await Promise.all(due.map(async provider => {
+      const seat = await this.seat(slot, provider)
+      if (seat === null || seat.committee[0].address.toLowerCase() !== me.toLowerCase()) return
+      await this.lead(seat, seed, providers.find(p => p.address.toLowerCase() === provider.toLowerCase())!)
+    }))
+  }
+
+  /** This slark's seat on the challenge, or null when it is not on the committee. */
+  private async seat (slot: number, provider: Address): Promise<Seat | null> {
+    const key = `${slot}:${provider.toLowerCase()}`
+    let s = this.seats.get(key)
+    if (s === undefined) {
+      s = this.env.chain.committee(slot, provider).then(committee =>
+        committee.some(m => m.address.toLowerCase() === this.env.me.toLowerCase())
+          ? { slot, provider, committee, tally: new Tally(committee), revealed: false, voted: false, submitted: false }
+          : null)
+      s.catch(() => { this.seats.delete(key) })
+      this.seats.set(key, s)
+    }
+    return await s
+  }
+
+  /** The spec every member derives for the provider in this slot. */
+  private async specFor (seat: Seat, seed: Hex, provider: RegisteredProvider): Promise<ChallengeSpec> {
+    seat.spec ??= challengeSpec(seed, provider.address, provider.capacity, await this.env.chain.inUse(provider.address))
+    return seat.spec
+  }
+
+  private async lead (seat: Seat, seed: Hex, provider: RegisteredProvider): Promise<void> {
+    const { chain, net, log, me } = this.env
+    const puzzle: Hex = `0x${randomBytes(32).toString('hex')}`
+    const spec = await this.specFor(seat, seed, provider)
+    await chain.commit(seat.slot, seat.provider, puzzleHashOf(puzzle), specHash(spec))
+    this.stats.led++
+    const now = this.now()
+    const reveal: ChallengeReveal = { slot: seat.slot, provider: seat.provider, puzzle, specHash: specHash(spec), leader: me, createdMs: now, expiry: Math.floor(now / 1000) + MESSAGE_TTL_S }
+    log.info('challenge committed', { slot: seat.slot, provider: seat.provider, spec })
+    await net.publishReveal(reveal).catch((err: Error) => { log.warn('reveal not published', { error: err.message }) })
+    await this.onReveal(reveal)
+  }
+
+  /** A leader's reveal (ours or from gossip): check it, ask the provider, vote. */
+  async onReveal (r: ChallengeReveal): Promise<void> {
+    const { chain, net, log } = this.env
+    const seat = await this.seat(r.slot, r.provider).catch(() => null)
+    if (seat === null || seat.revealed) return
+    seat.revealed = true
+    const [seed, committed, providers] = await Promise.all([chain.slotSeed(r.slot), chain.challenge(r.slot, r.provider), chain.providers()])
+    const provider = providers.find(p => p.address.toLowerCase() === r.provider.toLowerCase())
+    if (seed === null || provider === undefined) { log.warn('reveal for an unknown slot or provider', { slot: r.slot, provider: r.provider }); return }
+    const spec = await this.specFor(seat, seed, provider)
+    // A reveal that does not match the chain, or a spec this slark does not derive, is no challenge: abstain.
+    if (committed.committer.toLowerCase() !== r.leader.toLowerCase() || committed.puzzleHash !== puzzleHashOf(r.puzzle) ||
+      committed.specHash !== r.specHash || specHash(spec) !== r.specHash) {
+      log.warn('reveal does not match the commitment; abstaining', { slot: r.slot, provider: r.provider, leader: r.leader })
+      return
+    }
+    const now = this.now()
+    const req = await this.env.signRequest({ slot: r.slot, provider: r.provider, puzzle: r.puzzle, spec, time: Math.floor(now / 1000) })
+    const started = this.now()
+    let answer: ChallengeAnswer | null = null
+    let failure: string | undefined
+    try {
+      answer = await net.ask(r.provider, req, this.env.deadlineMs)
+    } catch (err) {
+      failure = (err as Error).message
+    }
+    const responseMs = this.now() - started
+    this.env.onResponse?.(responseMs)
+    const signer = answer === null ? null : await net.answerSigner(answer)
+    const verdict = judge({ slot: r.slot, provider: r.provider, puzzle: r.puzzle, spec, answer, signer, responseMs, deadlineMs: this.env.deadlineMs, failure })
+    await this.vote(seat, verdict, responseMs)
+  }
+
+  private async vote (seat: Seat, honest: Verdict, responseMs: number): Promise<void> {
+    const { env } = this
+    if (seat.voted) return
+    seat.voted = true
+    const v: Verdict = env.lie === true
+      ? { passed: !honest.passed, answerHash: honest.answerHash, reason: `lying about: ${honest.reason}` }
+      : honest
+    const ballot = ballotOf(env.chainId, env.challenges, seat.slot, seat.provider, v.passed, v.answerHash)
+    const blsSig = blsSign(env.blsSecret, ballot.message)
+    const now = this.now()
+    const body: ChallengeVote = {
+      slot: seat.slot, provider: seat.provider, passed: v.passed, answerHash: v.answerHash, slark: env.me, blsSig,
+      responseMs: Math.min(responseMs, 2 ** 32 - 1), reason: v.reason.slice(0, 200), createdMs: now, expiry: Math.floor(now / 1000) + MESSAGE_TTL_S
+    }
+    this.stats.votes++
+    env.onVote?.(v)
+    env.log.info('voted', { slot: seat.slot, provider: seat.provider, passed: v.passed, reason: v.reason })
+    await env.net.publishVote(body).catch((err: Error) => { env.log.warn('vote not published', { error: err.message }) })
+    await this.onVote(body)
+  }
+
+  /** A committee member's vote (ours or from gossip). */
+  async onVote (v: ChallengeVote): Promise<void> {
+    const seat = await this.seat(v.slot, v.provider).catch(() => null)
+    if (seat === null) return
+    const ballot = ballotOf(this.env.chainId, this.env.challenges, v.slot, v.provider, v.passed, v.answerHash)
+    const outcome = seat.tally.add(v.slark, ballot, v.blsSig)
+    if (outcome !== 'added') {
+      if (outcome !== 'duplicate') this.env.log.warn('vote refused', { slot: v.slot, provider: v.provider, slark: v.slark, outcome })
+      return
+    }
+    const q = seat.tally.quorum()
+    if (q !== null && !seat.submitted) {
+      seat.submitted = true
+      await this.submit(seat, q)
+    }
+  }
+
+  /** Members submit in committee order, each waiting for the ones before it. */
+  private async submit (seat: Seat, q: Quorum): Promise<void> {
+    const { env } = this
+    const rank = seat.committee.findIndex(m => m.address.toLowerCase() === env.me.toLowerCase())
+    if (rank > 0) await new Promise(resolve => setTimeout(resolve, rank * SUBMIT_STAGGER_MS))
+    const passed = q.ballot.key !== 'fail'
+    const answerHash = passed ? q.ballot.key.slice('pass:'.length) as Hex : `0x${'00'.repeat(32)}` as Hex
+    const state = await env.chain.challenge(seat.slot, seat.provider)
+    if (state.resulted) { env.onResult?.(seat.slot, seat.provider, passed, false); return }
+    try {
+      await env.chain.submit(seat.slot, seat.provider, passed, answerHash, q)
+      this.stats.submitted++
+      env.log.info('result on chain', { slot: seat.slot, provider: seat.provider, passed, signers: q.signers.length, of: seat.committee.length })
+      env.onResult?.(seat.slot, seat.provider, passed, true)
+    } catch (err) {
+      // Another member's submission landed first, most likely.
+      env.log.debug('result not submitted', { slot: seat.slot, provider: seat.provider, error: (err as Error).message })
+    }
+  }
+}
