@@ -22,6 +22,8 @@ import { prepareLeasing } from './roles/provider/leasing.js'
 import { FizzDirectory } from './roles/gateway/directory.js'
 import { startGateway, type Gateway } from './roles/gateway/gateway.js'
 import { joinGateway, startFizz } from './roles/fizz/fizz.js'
+import { startSlark } from './roles/slark/slark-node.js'
+import type { Slark } from '@dcn/slark'
 import { UserError } from './errors.js'
 import type { Workloads } from './roles/provider/workloads.js'
 import { connectChain } from './chain/deployment.js'
@@ -40,6 +42,7 @@ export interface DcnNode {
   workloads?: Workloads
   gateway?: Gateway
   matcher?: Matcher
+  slark?: Slark
   status: () => NodeStatus
   stop: () => Promise<void>
 }
@@ -62,6 +65,7 @@ export interface NodeStatus {
   leases?: ReturnType<Workloads['list']>
   subnet?: ReturnType<Gateway['status']>
   matcher?: ReturnType<Matcher['status']>
+  slark?: Slark['stats']
 }
 
 export interface StartOptions {
@@ -119,7 +123,9 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       stoppers.push(() => { engine.stop() })
       if (settlement !== undefined) {
         // Leases need a chain; a gossip-only provider (market tests, simulations) bids without a runtime.
-        const leasing = await prepareLeasing({ host, capacity: engine, config, ...settlement, metrics, log })
+        const leasing = await prepareLeasing({
+          host, capacity: engine, config, ...settlement, metrics, log, challenges: { account: identity.wallet, free: () => engine.supply.available() }
+        })
         stoppers.push(leasing.stop)
         stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads, claimedCapacity(config)))
         await leasing.start()
@@ -138,6 +144,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       })
       matcher.start()
       gossip.join(TOPICS.matches)
+      // Matchers relay the slarks' votes too: more paths between committee members.
+      gossip.join(TOPICS.attestations)
       node.matcher = matcher
       stoppers.push(() => { matcher.stop() })
     } else if (config.role === 'gateway' && settlement !== undefined) {
@@ -150,9 +158,13 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       beats.start()
       stoppers.push(() => { beats.stop() })
     } else if (config.role === 'fizz' && settlement !== undefined && gateway !== undefined) {
-      const fizz = await startFizz({ host, config, ...settlement, gateway, metrics, log })
+      const fizz = await startFizz({ host, config, ...settlement, account: identity.wallet, gateway, metrics, log })
       node.workloads = fizz.workloads
       stoppers.push(fizz.stop)
+    } else if (config.role === 'slark' && settlement !== undefined) {
+      const s = await startSlark({ host, gossip, config, ...settlement, wallet: identity.wallet, peerId: identity.peerId, metrics, log })
+      node.slark = s.slark
+      stoppers.push(s.stop)
     } else {
       // Relay the market so every node strengthens the mesh; role services come with their packages.
       for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
@@ -186,7 +198,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       provider: node.bidEngine?.status(),
       leases: node.workloads?.list(),
       subnet: node.gateway?.status(),
-      matcher: node.matcher?.status()
+      matcher: node.matcher?.status(),
+      slark: node.slark?.stats
     }
   }
 

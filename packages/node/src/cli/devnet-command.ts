@@ -8,7 +8,7 @@ import { common, parse } from './args.js'
 import { connectDocker } from '../runtime/docker.js'
 import { ensureDemoImage, runDemo } from '../devnet/demo.js'
 
-export const DEVNET_USAGE = 'dcn devnet [--providers N] [--fizz N] [--matchers N] [--demo] [--data-dir DIR]'
+export const DEVNET_USAGE = 'dcn devnet [--providers N] [--fizz N] [--slarks N] [--slot SECONDS] [--matchers N] [--demo] [--data-dir DIR]'
 
 function count (flag: string, v: string, min: number, max: number): number {
   const n = Number(v)
@@ -22,6 +22,8 @@ export async function devnetCommand (args: string[]): Promise<number> {
     providers: { type: 'string', default: '5' },
     matchers: { type: 'string', default: '1' },
     fizz: { type: 'string', default: '0' },
+    slarks: { type: 'string', default: '3' },
+    slot: { type: 'string', default: '20' },
     heartbeat: { type: 'string', default: '10s' },
     demo: { type: 'boolean', default: false }
   }, DEVNET_USAGE)
@@ -33,6 +35,8 @@ export async function devnetCommand (args: string[]): Promise<number> {
   const providers = count('providers', values.providers, 1, 200)
   const matchers = count('matchers', values.matchers, 1, 10)
   const fizz = count('fizz', values.fizz, 0, 50)
+  const slarks = count('slarks', values.slarks, 0, 50)
+  const slotSeconds = count('slot', values.slot, 5, 3600)
   // Signals during start-up abort it, and startDevnet stops what it had started.
   const stopSignal = new AbortController()
   let signalled: string | undefined
@@ -43,7 +47,7 @@ export async function devnetCommand (args: string[]): Promise<number> {
   let devnet
   try {
     if (values.demo === true) await ensureDemoImage(await connectDocker(), log)
-    devnet = await startDevnet({ dataDir, providers, fizz, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
+    devnet = await startDevnet({ dataDir, providers, fizz, slarks, slotSeconds, matchers, heartbeat: values.heartbeat, log, signal: stopSignal.signal })
   } catch (err) {
     if (signalled !== undefined) {
       log.info('stopped during start-up', { signal: signalled })

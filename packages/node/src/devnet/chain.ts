@@ -17,12 +17,12 @@ export interface DevnetChain {
   setTier: (who: Address, tier: number) => Promise<void>
 }
 
-/** `host`: where anvil listens (127.0.0.1 by default). */
-export async function startDevnetChain (deploymentFile: string, opts: { host?: string } = {}): Promise<DevnetChain> {
+/** `host`: where anvil listens (127.0.0.1 by default); `slotSeconds`: the challenge slots (default 20). */
+export async function startDevnetChain (deploymentFile: string, opts: { host?: string, slotSeconds?: number } = {}): Promise<DevnetChain> {
   const anvil = await startAnvil({ host: opts.host })
   try {
     const foundation = settlementClients(anvil.rpcUrl, anvil.chainId, privateKeyToAccount(anvil.keys[0]))
-    const deployment = await deployContracts(foundation, { extraTokens: ['USDX'] })
+    const deployment = await deployContracts(foundation, { extraTokens: ['USDX'], slotSeconds: opts.slotSeconds })
     writeFileSync(deploymentFile, JSON.stringify(deployment, null, 2) + '\n')
     await faucet(foundation, deployment.spon, parseEther('1000000'))
     return {

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, openSync, closeSync, writeFileSync, renameSync, rmSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { parseEther } from 'viem'
@@ -18,7 +19,7 @@ import { loadIdentity } from '../identity.js'
 import { devnetFile, type DevnetFile, type DevnetNodeInfo } from '../client/network.js'
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { PROVIDER_PROFILES } from './profiles.js'
+import { PROVIDER_PROFILES, type ProviderProfile } from './profiles.js'
 import { startDevnetChain, type DevnetChain } from './chain.js'
 import { connectDocker } from '../runtime/docker.js'
 import { removeProviderObjects } from '../runtime/docker-runtime.js'
@@ -32,6 +33,14 @@ export interface DevnetOptions {
   /** Fizz nodes, behind one gateway (0: no gateway either). */
   fizz?: number
   matchers: number
+  /** Slarks auditing the providers (default 0 here; `dcn devnet` runs 3). */
+  slarks?: number
+  /** Challenge slot length in seconds (default 20). */
+  slotSeconds?: number
+  /** Extra `provider` config per provider, by index (e.g. `spoofCapacity`). */
+  providerOverrides?: Array<Record<string, unknown> | undefined>
+  /** Slark config per slark, by index (e.g. `{ lie: true }`). */
+  slarkOverrides?: Array<Record<string, unknown> | undefined>
   log: Logger
   /** Heartbeat interval of the providers. */
   heartbeat?: string
@@ -85,11 +94,11 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   let onExit: (v: { name: string, code: number | null }) => void = () => {}
   const exited = new Promise<{ name: string, code: number | null }>(resolve => { onExit = resolve })
 
-  const launch = async (name: string, role: 'matcher' | 'provider' | 'gateway' | 'fizz', config: Record<string, unknown>, bootstrap: string[]): Promise<DevnetNodeInfo> => {
+  const launch = async (name: string, role: 'matcher' | 'provider' | 'gateway' | 'fizz' | 'slark', config: Record<string, unknown>, bootstrap: string[]): Promise<DevnetNodeInfo> => {
     const dir = join(root, name)
     mkdirSync(dir, { recursive: true })
     const id = await loadIdentity(dir)
-    await chain!.fund(id.wallet.address, role === 'matcher' ? 0n : role === 'fizz' ? parseEther('100') : parseEther('1000'))
+    await chain!.fund(id.wallet.address, role === 'matcher' || role === 'slark' ? 0n : role === 'fizz' ? parseEther('100') : parseEther('1000'))
     // A fizz node listens nowhere: it is reached through its gateway's relay.
     const listen = role === 'fizz' ? [] : ['--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]
     const api = await freePort()
@@ -133,7 +142,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   }
 
   try {
-    chain = await startDevnetChain(deploymentFile)
+    chain = await startDevnetChain(deploymentFile, { slotSeconds: opts.slotSeconds })
     await chain.fund((await loadIdentity(opts.dataDir)).wallet.address, parseEther('10000'))
     const nodes: DevnetNodeInfo[] = []
     for (let i = 0; i < opts.matchers; i++) {
@@ -142,6 +151,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     }
     const bootstrap = nodes.flatMap(n => n.addrs)
     const tiers = new Map<string, number>()
+    const slarks = opts.slarks ?? 0
     for (let i = 0; i < opts.providers; i++) {
       opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
@@ -149,13 +159,21 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
       runners.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
         provider: {
-          region: p.region, tier: p.tier, capacity: p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
+          region: p.region, tier: p.tier, capacity: slarks > 0 ? provable(p.capacity) : p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
           // Workloads are reachable from this machine only.
           ingress: { bind: '127.0.0.1', host: '127.0.0.1' },
-          manifestTimeout: opts.manifestTimeout ?? '5m'
+          manifestTimeout: opts.manifestTimeout ?? '5m',
+          ...opts.providerOverrides?.[i]
         }
       }, bootstrap))
-      nodes.push(runners[i])
+      nodes.push(runners[runners.length - 1])
+    }
+    for (let i = 0; i < slarks; i++) {
+      opts.signal?.throwIfAborted()
+      const s = await launch(`slark-${i + 1}`, 'slark', { slark: { deadline: '30s', ...opts.slarkOverrides?.[i] } }, bootstrap)
+      nodes.push(s)
+      // Devnet slarks may challenge every provider tier (a tier-1 slark only challenges tiers 6–7).
+      tiers.set(s.name, 6)
     }
     if ((opts.fizz ?? 0) > 0) {
       const fizzNames = Array.from({ length: opts.fizz ?? 0 }, (_, i) => `fizz-${i + 1}`)
@@ -179,7 +197,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
         const f = await launch(name, 'fizz', {
           gateway: gw.addrs[0],
           provider: {
-            region: 'home', capacity: { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
+            region: 'home', capacity: slarks > 0 ? { cpu: 1, memory: '1Gi', storage: '1Gi' } : { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
             pricing: { strategy: 'scale', perHour: { cpu: 0.05 + 0.01 * i, memory: 0.005, storage: 0.0001, gpu: 1 } },
             manifestTimeout: opts.manifestTimeout ?? '5m'
           }
@@ -210,6 +228,15 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
 }
 
 /**
+ * With slarks, providers register what this machine can prove: their profile's capacity capped
+ * at the machine's cores, 1 GiB of memory and 1 GiB of disk, no GPU (a challenge asks for up to
+ * 90% of it, and several providers may be challenged at once).
+ */
+function provable (c: ProviderProfile['capacity']): ProviderProfile['capacity'] {
+  return { cpu: String(Math.min(Number(c.cpu), cpus().length)), memory: '1Gi', storage: '1Gi' }
+}
+
+/**
  * Every node answers /status with a peer, every matcher has heard every provider's heartbeat, and
  * every provider bids with the tier `assignTier` gave it once it had registered.
  */
@@ -232,7 +259,7 @@ async function waitReady (nodes: DevnetNodeInfo[], providers: number, timeoutMs:
         if (!assigned.has(n.name)) assigned.set(n.name, await assignTier(n))
         const tier = assigned.get(n.name)
         const ok = (nodes.length === 1 || s.connectedPeers > 0) && (s.matcher === undefined || s.matcher.knownProviders >= providers) &&
-          (tier === undefined || s.provider?.tier === tier) && (n.role !== 'fizz' || s.listen.some(a => a.includes('/p2p-circuit')))
+          (tier === undefined || n.role !== 'provider' || s.provider?.tier === tier) && (n.role !== 'fizz' || s.listen.some(a => a.includes('/p2p-circuit')))
         if (ok) pending.delete(n.name)
       } catch {}
     }

@@ -18,6 +18,7 @@ import {
   ensureDelegation, formatAmount, parseAmount, registerFizz, walletOfPeer,
   type Address, type Deployment, type SettlementClients
 } from '@dcn/protocol'
+import type { LocalAccount } from 'viem/accounts'
 import { claimedCapacity, type NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
@@ -61,6 +62,8 @@ export interface FizzOptions {
   config: NodeConfig
   c: SettlementClients
   d: Deployment
+  /** The node's wallet: signs its challenge answers. */
+  account: LocalAccount
   gateway: { peer: PeerId, wallet: Address }
   metrics: NodeMetrics
   log: Logger
@@ -72,12 +75,13 @@ export interface Fizz {
   stop: () => void
 }
 
-export async function startFizz ({ host, config, c, d, gateway, metrics, log }: FizzOptions): Promise<Fizz> {
+export async function startFizz ({ host, config, c, d, account, gateway, metrics, log }: FizzOptions): Promise<Fizz> {
   const missing = missingMallocEnv()
   if (missing.length > 0) log.info(`tip: run with ${missing.join(' ')} in the environment for 10–30 MB less memory`)
   const reservations = new FizzReservations(config.provider)
   const leasing = await prepareLeasing({
-    host, capacity: reservations, operator: { provider: gateway.wallet, fizzId: host.peerId.toString() }, config, c, d, metrics, log
+    host, capacity: reservations, operator: { provider: gateway.wallet, fizzId: host.peerId.toString() }, config, c, d, metrics, log,
+    challenges: { account, free: () => reservations.supply.available(), onlyFrom: gateway.peer }
   })
   const { workloads } = leasing
   await leasing.start()

@@ -27,6 +27,7 @@ import { joinChain } from '../provider/chain.js'
 import type { FizzDirectory, FizzState } from './directory.js'
 import { SubnetSupply } from './subnet-supply.js'
 import { handleGatewayProxy } from './proxy.js'
+import { relayChallenges } from './challenge-relay.js'
 
 interface SavedEndpoint { key: string, tcpPort: number, http: boolean, routes: Array<{ peer: string, request: TunnelRequest }> }
 
@@ -135,6 +136,7 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
     }, config.provider.manifestTimeoutMs).unref()
   }
   await handleGatewayProxy({ host, c, d, ingress, publicHost: config.provider.ingress.host, metrics, log, onChange: persist, onDelivered: (id) => { delivered.add(id.toString()) } })
+  const stopChallenges = await relayChallenges(host, directory, log)
 
   const unexposeLease = async (leaseId: bigint): Promise<void> => {
     for (const e of ingress.endpoints().filter(x => x.key.startsWith(`l${leaseId}-`))) {
@@ -170,6 +172,7 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
     stop: async () => {
       clearInterval(sweep)
       unwatch()
+      stopChallenges()
       stopChain()
       engine.stop()
       directory.stop()

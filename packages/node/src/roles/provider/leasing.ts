@@ -1,9 +1,11 @@
 /**
  * Everything a provider needs to run leases, put together: the Docker engine (checked at start),
- * the runtime, the workloads, and the `/dcn/manifest` and `/dcn/lease` handlers. `prepare`
- * connects; `start` recovers what runs from before and opens the protocols.
+ * the runtime, the workloads, and the `/dcn/manifest`, `/dcn/lease` and `/dcn/challenge`
+ * handlers. `prepare` connects; `start` recovers what runs from before and opens the protocols.
  */
-import type { Address, Deployment, SettlementClients } from '@dcn/protocol'
+import type { PeerId } from '@libp2p/interface'
+import type { LocalAccount } from 'viem/accounts'
+import type { Address, Deployment, Resources, SettlementClients } from '@dcn/protocol'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
@@ -14,6 +16,7 @@ import { Workloads, type LeaseCapacity } from './workloads.js'
 import { RequestGuard } from './request-guard.js'
 import { handleManifests } from './manifest-handler.js'
 import { handleLeaseRequests } from './lease-handler.js'
+import { serveChallenges } from './challenge-service.js'
 
 export interface LeasingOptions {
   host: Host
@@ -25,6 +28,8 @@ export interface LeasingOptions {
   d: Deployment
   metrics: NodeMetrics
   log: Logger
+  /** Proofs of capacity for slarks: signed with `account`, capped at what is really `free`. */
+  challenges: { account: LocalAccount, free: () => Resources, onlyFrom?: PeerId }
 }
 
 export interface Leasing {
@@ -33,7 +38,7 @@ export interface Leasing {
   stop: () => void
 }
 
-export async function prepareLeasing ({ host, capacity, operator, config, c, d, metrics, log }: LeasingOptions): Promise<Leasing> {
+export async function prepareLeasing ({ host, capacity, operator, config, c, d, metrics, log, challenges }: LeasingOptions): Promise<Leasing> {
   const docker = await connectDocker()
   const p = config.provider
   const runtime = new DockerRuntime({ docker, provider: c.account.address, bindHost: p.ingress.bind, endpointHost: p.ingress.host, pidsLimit: p.pidsLimit, log })
@@ -46,6 +51,7 @@ export async function prepareLeasing ({ host, capacity, operator, config, c, d, 
       const handlers = { host, workloads, guard: new RequestGuard(), chainId: config.chainId, metrics, log }
       await handleManifests(handlers)
       await handleLeaseRequests({ ...handlers, runtime })
+      await serveChallenges({ host, c, d, docker, chainId: config.chainId, deadlineMs: config.slark.deadlineMs, metrics, log, ...challenges })
       log.info('runtime ready', { docker: 'connected', ingress: `${p.ingress.bind} as ${p.ingress.host}`, leases: workloads.list().length })
     },
     stop: () => { workloads.stop(); runtime.stop() }
