@@ -76,7 +76,7 @@ export interface SubnetConfig {
 }
 
 export interface SlarkConfig {
-  /** How long a provider has to answer a challenge, from the request. */
+  /** The fixed part of a challenge's deadline (container start, network); the work's share is added per spec. */
   deadlineMs: number
   /** Devnet only: vote the opposite of what it verified (a lying slark, for tests). */
   lie: boolean
@@ -234,7 +234,7 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       domain: f.str('subnet.domain', sn.domain, 'localhost')
     },
     matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) },
-    slark: { deadlineMs: f.millis('slark.deadline', sl.deadline, 15_000), lie }
+    slark: { deadlineMs: f.millis('slark.deadline', sl.deadline, 10_000), lie }
   }
 }
 

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  blsSign, puzzleHashOf, specHash, type Address, type Capacity, type ChallengeAnswer, type ChallengeRequest,
+  blsSign, challengeDeadlineMs, puzzleHashOf, specHash, type Address, type Capacity, type ChallengeAnswer, type ChallengeRequest,
   type ChallengeReveal, type ChallengeSpec, type ChallengeVote, type Hex
 } from '@dcn/protocol'
 import { challengeSpec } from './challenge-spec.js'
@@ -71,6 +71,7 @@ export interface SlarkEnv {
   signRequest: (r: Omit<ChallengeRequest, 'sig'>) => Promise<ChallengeRequest>
   chain: SlarkChain
   net: SlarkNet
+  /** The fixed part of every challenge's deadline (see challengeDeadlineMs). */
   deadlineMs: number
   /** Devnet only: vote against what it verified. */
   lie?: boolean
@@ -131,9 +132,11 @@ export class Slark {
   private async runSlot (slot: number): Promise<void> {
     const { chain, log, me } = this.env
     let seed = await chain.slotSeed(slot)
-    if (seed === null) {
+    // The chain's clock may lag this one by a block: try for a few seconds.
+    for (let attempt = 0; seed === null && attempt < 5 && slotAt(chain.clock, this.now() / 1000) === slot; attempt++) {
       await chain.openSlot().catch((err: Error) => { log.debug('open slot', { slot, error: err.message }) })
       seed = await chain.slotSeed(slot)
+      if (seed === null) await new Promise(resolve => setTimeout(resolve, 700))
     }
     if (seed === null) { log.warn('slot not opened', { slot }); return }
     this.stats.slots++
@@ -204,15 +207,17 @@ export class Slark {
     const started = this.now()
     let answer: ChallengeAnswer | null = null
     let failure: string | undefined
+    const deadlineMs = challengeDeadlineMs(spec, this.env.deadlineMs)
     try {
-      answer = await net.ask(r.provider, req, this.env.deadlineMs)
+      // A little longer than the provider's own deadline, for the answer to travel.
+      answer = await net.ask(r.provider, req, deadlineMs + 5_000)
     } catch (err) {
       failure = (err as Error).message
     }
     const responseMs = this.now() - started
     this.env.onResponse?.(responseMs)
     const signer = answer === null ? null : await net.answerSigner(answer)
-    const verdict = judge({ slot: r.slot, provider: r.provider, puzzle: r.puzzle, spec, answer, signer, responseMs, deadlineMs: this.env.deadlineMs, failure })
+    const verdict = judge({ slot: r.slot, provider: r.provider, puzzle: r.puzzle, spec, answer, signer, responseMs, deadlineMs: deadlineMs + 5_000, failure })
     await this.vote(seat, verdict, responseMs)
   }
 

@@ -25,6 +25,14 @@ export async function startDevnetChain (deploymentFile: string, opts: { host?: s
     const deployment = await deployContracts(foundation, { extraTokens: ['USDX'], slotSeconds: opts.slotSeconds })
     writeFileSync(deploymentFile, JSON.stringify(deployment, null, 2) + '\n')
     await faucet(foundation, deployment.spon, parseEther('1000000'))
+    // anvil mines only when a transaction comes, so on a quiet devnet the latest block's time
+    // stands still — and with it every contract's idea of "now" (the current challenge slot)
+    // in calls and gas estimates. A block a second keeps it within a second of the clock, as on
+    // a real chain.
+    const ticker = setInterval(() => { foundation.public.request({ method: 'evm_mine' as never }).catch(() => {}) }, 1000)
+    ticker.unref()
+    const stop = anvil.stop.bind(anvil)
+    anvil.stop = async () => { clearInterval(ticker); await stop() }
     return {
       anvil,
       deployment,

@@ -170,7 +170,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     }
     for (let i = 0; i < slarks; i++) {
       opts.signal?.throwIfAborted()
-      const s = await launch(`slark-${i + 1}`, 'slark', { slark: { deadline: '30s', ...opts.slarkOverrides?.[i] } }, bootstrap)
+      const s = await launch(`slark-${i + 1}`, 'slark', { slark: { ...opts.slarkOverrides?.[i] } }, bootstrap)
       nodes.push(s)
       // Devnet slarks may challenge every provider tier (a tier-1 slark only challenges tiers 6–7).
       tiers.set(s.name, 6)
@@ -197,7 +197,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
         const f = await launch(name, 'fizz', {
           gateway: gw.addrs[0],
           provider: {
-            region: 'home', capacity: slarks > 0 ? { cpu: 1, memory: '1Gi', storage: '1Gi' } : { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
+            region: 'home', capacity: slarks > 0 ? { cpu: 1, memory: '512Mi', storage: '256Mi' } : { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
             pricing: { strategy: 'scale', perHour: { cpu: 0.05 + 0.01 * i, memory: 0.005, storage: 0.0001, gpu: 1 } },
             manifestTimeout: opts.manifestTimeout ?? '5m'
           }
@@ -229,11 +229,11 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
 
 /**
  * With slarks, providers register what this machine can prove: their profile's capacity capped
- * at the machine's cores, 1 GiB of memory and 1 GiB of disk, no GPU (a challenge asks for up to
- * 90% of it, and several providers may be challenged at once).
+ * at the machine's cores, 512 MiB of memory and 256 MiB of disk, no GPU (a challenge asks for
+ * up to 90% of it, and several providers may be challenged at once).
  */
 function provable (c: ProviderProfile['capacity']): ProviderProfile['capacity'] {
-  return { cpu: String(Math.min(Number(c.cpu), cpus().length)), memory: '1Gi', storage: '1Gi' }
+  return { cpu: String(Math.min(Number(c.cpu), cpus().length)), memory: '512Mi', storage: '256Mi' }
 }
 
 /**

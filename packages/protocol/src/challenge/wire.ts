@@ -71,8 +71,9 @@ export const parseChallengeRequest: Parser<ChallengeRequest> = obj({
 
 /** The answer's frame; `proof` is passed through and checked by the verifier. */
 export const parseChallengeAnswer: Parser<ChallengeAnswer> = (v, path) => {
+  const { proof: _p, error: _e, ...rest } = typeof v === 'object' && v !== null ? v as Record<string, unknown> : {}
   const base = obj({ slot: uint(), provider: address, puzzleHash: hex(32), proofHash: hex(32), tookMs: uint(), sig: hex(65) })(
-    typeof v === 'object' && v !== null ? { ...v, proof: undefined, error: undefined } : v, path)
+    typeof v === 'object' && v !== null ? rest : v, path)
   const raw = v as { proof?: unknown, error?: unknown }
   const error = raw.error === undefined ? undefined : str({ max: 500 })(raw.error, `${path}.error`)
   const proof = raw.proof === undefined ? undefined : str({ max: MAX_PROOF_BYTES })(raw.proof, `${path}.proof`)
@@ -111,4 +112,15 @@ export function specHash (spec: ChallengeSpec): Hex {
   return keccak256(encodeAbiParameters(
     [{ type: 'uint64' }, { type: 'uint64' }, { type: 'uint64' }, { type: 'uint32' }],
     [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.disk), spec.gpu]))
+}
+
+/**
+ * How long a provider has to answer a challenge: a fixed part (container start, network) plus
+ * three times what proving the spec takes at the CPU share it asks for, reckoned at a
+ * conservative 100 MB/s of memory and disk per core. Both sides use it: the provider kills its
+ * prover then, the committee stops waiting then.
+ */
+export function challengeDeadlineMs (spec: ChallengeSpec, fixedMs = 10_000): number {
+  const cores = Math.max(spec.cpu, 100) / 1000
+  return fixedMs + Math.ceil(3 * (spec.memory + spec.disk) / (100e6 * cores) * 1000)
 }

@@ -10,7 +10,7 @@ import type { PeerId } from '@libp2p/interface'
 import type Docker from 'dockerode'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  CHALLENGE_PROTOCOL, Frames, FrameError, SchemaError, challengeCommittee, challengeRequestSigner, encodeCapacityProof, getChallenge,
+  CHALLENGE_PROTOCOL, Frames, FrameError, SchemaError, challengeCommittee, challengeDeadlineMs, challengeRequestSigner, encodeCapacityProof, getChallenge,
   parseChallengeRequest, proofHash, puzzleHashOf, signChallengeAnswer, specHash, staleness,
   type Address, type ChallengeAnswer, type ChallengeRequest, type Deployment, type Hex, type Resources, type SettlementClients
 } from '@dcn/protocol'
@@ -34,7 +34,7 @@ export interface ChallengeServiceOptions {
   docker: Docker
   /** What this node really has free now (not what it registered). */
   free: () => Resources
-  /** The longest a prover may run. */
+  /** The fixed part of a challenge's deadline (see challengeDeadlineMs). */
   deadlineMs: number
   /** A fizz node answers its gateway only. */
   onlyFrom?: PeerId
@@ -68,7 +68,7 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
     const started = Date.now()
     const free = opts.free()
     const result = await runChallenge(opts.docker, req.spec, req.puzzle, {
-      deadlineMs: opts.deadlineMs, capacity: { cpu: free.cpu, memory: free.memory }, provider: me, log
+      deadlineMs: challengeDeadlineMs(req.spec, opts.deadlineMs), capacity: { cpu: free.cpu, memory: free.memory }, provider: me, log
     })
     const base = { slot: req.slot, provider: me, puzzleHash: puzzleHashOf(req.puzzle), tookMs: Date.now() - started }
     if ('error' in result) {
