@@ -74,18 +74,23 @@ export function providersForSlot (plan: EpochPlan, slot: number): Address[] {
 }
 
 /**
- * Everything slot `slot` challenges: the providers that registered during the previous slot
- * (new registrations first, without waiting for the next epoch), then the slot's share of its
- * epoch's plan (the providers registered by the epoch's start).
+ * Everything slot `slot` challenges: the providers that registered since the epoch started and
+ * have not been challenged in it yet (`challenged`: those with a commitment in an earlier slot
+ * of the epoch) — new registrations first, without waiting for the next epoch — then the
+ * slot's share of its epoch's plan (the providers registered by the epoch's start).
  */
-export function slotProviders (clock: SlotClock, slot: number, epochSeed: Hex, providers: ScheduledProvider[]): Address[] {
+export function slotProviders (clock: SlotClock, slot: number, epochSeed: Hex, providers: ScheduledProvider[], challenged: ReadonlySet<string> = new Set()): Address[] {
   const epoch = epochOf(slot)
   const epochStart = slotStart(clock, firstSlotOf(epoch))
   const previousEpochStart = epoch === 0 ? -Infinity : slotStart(clock, firstSlotOf(epoch - 1))
   const plan = planEpoch(epoch, epochSeed, providers.filter(p => p.registeredAt <= epochStart), previousEpochStart)
-  const from = Math.max(epochStart, slotStart(clock, slot - 1))
-  const newcomers = providers.filter(p => p.registeredAt > from && p.registeredAt <= slotStart(clock, slot))
+  return [...newcomers(clock, slot, providers).filter(a => !challenged.has(a.toLowerCase())), ...providersForSlot(plan, slot)]
+}
+
+/** Providers registered after the slot's epoch started and before the slot did, oldest first. */
+export function newcomers (clock: SlotClock, slot: number, providers: ScheduledProvider[]): Address[] {
+  const epochStart = slotStart(clock, firstSlotOf(epochOf(slot)))
+  return providers.filter(p => p.registeredAt > epochStart && p.registeredAt <= slotStart(clock, slot))
     .sort((a, b) => a.registeredAt - b.registeredAt || (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1))
     .map(p => p.address)
-  return [...newcomers, ...providersForSlot(plan, slot)]
 }

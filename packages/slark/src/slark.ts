@@ -20,7 +20,7 @@ import {
   type ChallengeReveal, type ChallengeSpec, type ChallengeVote, type Hex
 } from '@dcn/protocol'
 import { challengeSpec } from './challenge-spec.js'
-import { epochOf, slotAt, slotProviders, type ScheduledProvider, type SlotClock } from './schedule.js'
+import { epochOf, firstSlotOf, newcomers, slotAt, slotProviders, type ScheduledProvider, type SlotClock } from './schedule.js'
 import { Tally, type Member, type Quorum } from './tally.js'
 import { ballotOf, judge, type Verdict } from './verdict.js'
 
@@ -143,7 +143,14 @@ export class Slark {
     const epochSeed = await chain.epochSeed(epochOf(slot))
     if (epochSeed === null) return
     const providers = await chain.providers()
-    const due = slotProviders(chain.clock, slot, epochSeed, providers)
+    // A newcomer is challenged in the first slot after its registration that commits to it.
+    const challenged = new Set<string>()
+    await Promise.all(newcomers(chain.clock, slot, providers).map(async p => {
+      for (let s = firstSlotOf(epochOf(slot)); s < slot; s++) {
+        if (BigInt((await chain.challenge(s, p)).committer) !== 0n) { challenged.add(p.toLowerCase()); return }
+      }
+    }))
+    const due = slotProviders(chain.clock, slot, epochSeed, providers, challenged)
     if (due.length > 0) log.debug('slot', { slot, providers: due.length })
     await Promise.all(due.map(async provider => {
       const seat = await this.seat(slot, provider)

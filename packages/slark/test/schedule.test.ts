@@ -53,13 +53,16 @@ test('the draw depends on the epoch seed only, not on input order', () => {
   assert.throws(() => providersForSlot(a, firstSlotOf(2)), /not in epoch 1/)
 })
 
-test('a provider registered during an epoch is challenged in the next slot, then from the next epoch on', () => {
+test('a provider registered during an epoch is challenged from the next slot until a slot commits to it, then from the next epoch on', () => {
   const clock = { genesis: 0, slotSeconds: 20 }
   const base = Array.from({ length: 48 }, (_, i) => ({ address: addr(i + 1), registeredAt: -100, reports: 0 }))
   const late = { address: addr(999), registeredAt: slotStart(clock, 5) + 3, reports: 0 }
   const all = [...base, late]
-  const epoch0 = Array.from({ length: SLOTS_PER_EPOCH }, (_, s) => slotProviders(clock, s, seed('e0'), all))
-  assert.equal(epoch0[6][0], addr(999), 'first in the slot after its registration')
+  assert.not.ok(slotProviders(clock, 5, seed('e0'), all).includes(addr(999)), 'not before it registered')
+  assert.equal(slotProviders(clock, 6, seed('e0'), all)[0], addr(999), 'first in the slot after its registration')
+  assert.equal(slotProviders(clock, 7, seed('e0'), all)[0], addr(999), 'again while no slot committed to it')
+  const committed = new Set([addr(999)])
+  const epoch0 = Array.from({ length: SLOTS_PER_EPOCH }, (_, s) => slotProviders(clock, s, seed('e0'), all, s > 6 ? committed : undefined))
   assert.is(epoch0.flat().filter(a => a === addr(999)).length, 1)
   assert.is(new Set(epoch0.flat()).size, 49, 'everyone else once')
   const epoch1 = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) => slotProviders(clock, SLOTS_PER_EPOCH + i, seed('e1'), all))

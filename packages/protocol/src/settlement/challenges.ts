@@ -7,7 +7,7 @@ import { parseEventLogs, type Address, type Hex } from 'viem'
 import { ChallengesAbi } from '../contracts/artifacts.js'
 import { g2ToEip2537 } from '../bls/eip2537.js'
 import type { RosterMember } from '../challenge/committee.js'
-import { SettlementError, type SettlementClients } from './clients.js'
+import { SettlementError, settlementError, type SettlementClients } from './clients.js'
 import type { Deployment } from './deploy.js'
 import { read, write } from './operations.js'
 
@@ -99,4 +99,21 @@ export async function getChallenge (c: SettlementClients, d: Deployment, slot: b
 export async function slarkVotes (c: SettlementClients, d: Deployment, slark: Address): Promise<{ seated: bigint, inMajority: bigint }> {
   const [seated, inMajority] = await read<[bigint, bigint]>(c, 'reading the slark votes', { address: d.challenges, abi: ChallengesAbi, functionName: 'votesOf', args: [slark] })
   return { seated, inMajority }
+}
+
+export interface ChallengeResultEvent { slot: bigint, provider: Address, passed: boolean, answerHash: Hex, signers: bigint, block: bigint }
+
+/** Every committee result on chain (optionally only `provider`'s), oldest first. */
+export async function challengeResults (c: SettlementClients, d: Deployment, provider?: Address): Promise<ChallengeResultEvent[]> {
+  try {
+    const logs = await c.public.getContractEvents({
+      address: d.challenges, abi: ChallengesAbi, eventName: 'ChallengeResult', fromBlock: BigInt(d.startBlock), args: provider === undefined ? undefined : { provider }
+    })
+    return logs.map(l => {
+      const a = l.args as { slot: bigint, provider: Address, passed: boolean, answerHash: Hex, signers: bigint }
+      return { slot: a.slot, provider: a.provider.toLowerCase() as Address, passed: a.passed, answerHash: a.answerHash, signers: a.signers, block: l.blockNumber }
+    })
+  } catch (err) {
+    throw settlementError(err, 'reading challenge results')
+  }
 }

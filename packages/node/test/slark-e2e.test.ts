@@ -1,0 +1,103 @@
+/**
+ * Slarks on a devnet, end to end over real libp2p, anvil and Docker: three slarks (one of them
+ * lying), an honest provider, a provider that registered four times its real capacity, and a
+ * fizz node behind a gateway. Each provider is challenged in the slot after it registered: the
+ * committee commits the puzzle, asks the provider (the fizz node through its gateway), judges
+ * the proof, votes on dcn/1/attestations, and one aggregate BLS signature puts the result on
+ * chain, where the Challenges contract verifies it.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { privateKeyToAccount } from 'viem/accounts'
+import {
+  challengeCommittee, challengeResults, decodeCapacity, nodeRecord, settlementClients, slarkVotes, slotRecord,
+  type Address, type ChallengeResultEvent, type SettlementClients
+} from '@dcn/protocol'
+import { challengeSpec } from '@dcn/slark'
+import { startDevnet, type Devnet } from '../src/devnet/devnet.js'
+import { silent } from '../src/log.js'
+import { proverHeadroom } from '../src/runtime/challenge-runner.js'
+import { testDocker } from './helpers/docker.js'
+import { waitFor } from './helpers/cluster.js'
+
+const MiB = 2 ** 20
+const dir = mkdtempSync(join(tmpdir(), 'dcn-slark-'))
+let devnet: Devnet
+let c: SettlementClients
+let results: ChallengeResultEvent[] = []
+
+const wallet = (name: string): Address => devnet.info.nodes.find(n => n.name === name)!.wallet.toLowerCase() as Address
+
+test.before(async () => {
+  await testDocker()
+  devnet = await startDevnet({
+    dataDir: dir, providers: 2, fizz: 1, matchers: 1, slarks: 3, slotSeconds: 10, log: silent,
+    providerOverrides: [undefined, { spoofCapacity: 4 }], slarkOverrides: [undefined, undefined, { lie: true }]
+  })
+  const { chain } = devnet.info
+  c = settlementClients(chain!.rpcUrl, chain!.chainId, privateKeyToAccount(`0x${'11'.repeat(32)}`))
+})
+
+test.after(async () => {
+  await devnet?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('every provider and the fizz node get a committee result on chain in their first slots', async () => {
+  const d = devnet.info.chain!.deployment
+  const targets = ['provider-1', 'provider-2', 'fizz-1'].map(wallet)
+  await waitFor(async () => {
+    results = await challengeResults(c, d)
+    return targets.every(t => results.some(r => r.provider === t))
+  }, 150_000, 'a result for every provider')
+  for (const r of results) assert.ok(r.signers !== 0n)
+})
+
+test('the honest provider and the fizz node pass; the spoofer passes only a challenge within its real memory', async () => {
+  const d = devnet.info.chain!.deployment
+  const first = (who: Address): ChallengeResultEvent => results.find(r => r.provider === who)!
+  assert.ok(first(wallet('provider-1')).passed, 'honest provider passed')
+  assert.ok(first(wallet('fizz-1')).passed, 'fizz node passed through its gateway')
+  const spoofer = wallet('provider-2')
+  const r = first(spoofer)
+  const registered = decodeCapacity((await nodeRecord(c, d, spoofer)).attributes)
+  assert.is(registered.memory, 4 * 512 * MiB, 'registered four times its 512 MiB')
+  // The spec the committee drew, from the slot's seed: the prover needs it plus its headroom.
+  const seed = (await slotRecord(c, d, r.slot)).seed
+  const spec = challengeSpec(seed, spoofer, registered, { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 })
+  const fits = spec.memory + proverHeadroom(spec) <= 512 * MiB
+  assert.is(r.passed, fits, `spec asked ${Math.round(spec.memory / MiB)} MiB of a real 512 MiB; result ${String(r.passed)}`)
+})
+
+test('the lying slark is outvoted: it is never in a majority, the honest ones always are', async () => {
+  const d = devnet.info.chain!.deployment
+  const liar = wallet('slark-3')
+  for (const r of results) {
+    const committee = (await challengeCommittee(c, d, r.slot, r.provider)).map(a => a.toLowerCase())
+    const signers = committee.filter((_, i) => (r.signers >> BigInt(i)) & 1n)
+    assert.ok(signers.length * 2 > committee.length, 'a strict majority signed')
+    assert.not.ok(signers.includes(liar), `the liar signed the result of slot ${r.slot}`)
+  }
+  const lv = await slarkVotes(c, d, liar)
+  assert.ok(lv.seated > 0n)
+  assert.is(lv.inMajority, 0n)
+  for (const honest of ['slark-1', 'slark-2'].map(wallet)) {
+    const v = await slarkVotes(c, d, honest)
+    assert.is(v.inMajority, v.seated, `${honest} agreed with every result it sat on`)
+  }
+})
+
+test('slarks report their work on /status and in metrics', async () => {
+  const s = devnet.info.nodes.find(n => n.name === 'slark-1')!
+  const status = await (await fetch(`${s.api}/status`)).json() as { slark: { slots: number, votes: number }, bls: string }
+  assert.ok(status.slark.slots > 0)
+  assert.ok(status.slark.votes > 0)
+  assert.is(status.bls, 'blst-native')
+  const metrics = await (await fetch(`${s.api}/metrics`)).text()
+  assert.match(metrics, /dcn_challenge_votes_total\{verdict="pass"\} [1-9]/)
+})
+
+test.run()
