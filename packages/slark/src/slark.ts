@@ -55,8 +55,11 @@ export interface SlarkChain {
 }
 
 export interface SlarkNet {
-  /** Sends the request to the provider (or its gateway) and returns its answer; throws with the reason otherwise. */
-  ask: (provider: Address, req: ChallengeRequest, timeoutMs: number) => Promise<ChallengeAnswer>
+  /**
+   * Sends the request to the provider (or its gateway) and returns its answer, calling
+   * `onAccepted` when the provider acknowledges it; throws with the reason otherwise.
+   */
+  ask: (provider: Address, req: ChallengeRequest, timeoutMs: number, onAccepted: () => void) => Promise<ChallengeAnswer>
   answerSigner: (answer: ChallengeAnswer) => Promise<Address | null>
   publishReveal: (body: ChallengeReveal) => Promise<void>
   publishVote: (body: ChallengeVote) => Promise<void>
@@ -214,20 +217,23 @@ export class Slark {
     const started = this.now()
     let answer: ChallengeAnswer | null = null
     let failure: string | undefined
+    /** Request → acknowledgement: the provider's responsiveness (the era's response time). */
+    let ackMs = -1
     const deadlineMs = challengeDeadlineMs(spec, this.env.deadlineMs)
     try {
       // A little longer than the provider's own deadline, for the answer to travel.
-      answer = await net.ask(r.provider, req, deadlineMs + 5_000)
+      answer = await net.ask(r.provider, req, deadlineMs + 5_000, () => { ackMs = this.now() - started })
     } catch (err) {
       failure = (err as Error).message
     }
     const responseMs = this.now() - started
-    this.env.onResponse?.(responseMs)
+    if (ackMs >= 0) this.env.onResponse?.(ackMs)
     const signer = answer === null ? null : await net.answerSigner(answer)
     const verdict = judge({ slot: r.slot, provider: r.provider, puzzle: r.puzzle, spec, answer, signer, responseMs, deadlineMs: deadlineMs + 5_000, failure })
-    await this.vote(seat, verdict, responseMs)
+    await this.vote(seat, verdict, ackMs >= 0 ? ackMs : responseMs)
   }
 
+  /** `responseMs`: how long the provider took to acknowledge (to answer, when it never did). */
   private async vote (seat: Seat, honest: Verdict, responseMs: number): Promise<void> {
     const { env } = this
     if (seat.voted) return

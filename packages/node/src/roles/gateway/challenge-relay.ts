@@ -27,7 +27,10 @@ export async function relayChallenges (host: Host, directory: FizzDirectory, log
       const out = await host.dialProtocol(peer, CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
       fizz = new Frames(out, MAX_PROOF_BYTES + 64 * 1024)
       await fizz.writeJson(req)
-      await frames.writeJson(await fizz.readJson())
+      // The acknowledgement (or a refusal), then the answer.
+      const first = await fizz.readJson() as { accepted?: boolean }
+      await frames.writeJson(first)
+      if (first.accepted === true) await frames.writeJson(await fizz.readJson())
     } catch (err) {
       const known = err instanceof Refusal || err instanceof SchemaError || err instanceof FrameError
       if (!known) log.warn('challenge relay failed', { error: (err as Error).message })

@@ -4,7 +4,8 @@
  * node, and name the puzzle and spec the leader committed on chain; anything else is refused
  * in one line. The prover runs once per puzzle (every member asks; all get the same signed
  * answer) in a container with exactly the spec, capped at the capacity this node really has
- * free — a node that registered more than it has fails here, for real.
+ * free — a node that registered more than it has fails here, for real. A request that checks out
+ * is acknowledged at once (`{ accepted: true }`), the signed answer follows when proved.
  */
 import type { PeerId } from '@libp2p/interface'
 import type Docker from 'dockerode'
@@ -87,6 +88,8 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
       if (opts.onlyFrom !== undefined && !connection.remotePeer.equals(opts.onlyFrom)) throw new Refusal('this node answers challenges through its gateway only')
       const req = parseChallengeRequest(await frames.readJson(REQUEST_TIMEOUT_MS), 'request')
       await check(req)
+      // The committee times this acknowledgement: the provider's responsiveness, apart from the proving.
+      await frames.writeJson({ accepted: true })
       const now = Date.now()
       for (const [k, v] of answers) if (v.at < now - ANSWER_TTL_MS) answers.delete(k)
       let entry = answers.get(req.puzzle)

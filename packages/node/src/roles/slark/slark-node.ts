@@ -9,7 +9,7 @@ import {
   CHALLENGE_PROTOCOL, Frames, MAX_PROOF_BYTES, ROLE_IDS, TOPICS, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
   registerNode, signChallengeRequest, type Address, type ChallengeAnswer, type Deployment, type SettlementClients
 } from '@dcn/protocol'
-import { Slark } from '@dcn/slark'
+import { EraObserver, Slark } from '@dcn/slark'
 import type { NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import { loadBlsKey } from '../../identity.js'
@@ -30,7 +30,7 @@ export interface SlarkNodeOptions {
   log: Logger
 }
 
-export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, stop: () => void }> {
+export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, observer: EraObserver, stop: () => void }> {
   const key = loadBlsKey(config.dataDir)
   if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key))) log.info('registered on chain', { registry: d.registry })
   const chain = await slarkChain(c, d)
@@ -53,13 +53,16 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     lie: config.slark.lie,
     log,
     net: {
-      ask: async (provider, req, timeoutMs): Promise<ChallengeAnswer> => {
-        const signal = AbortSignal.timeout(timeoutMs)
-        const stream = await host.dialProtocol(peerIdFromString(await peerOf(provider)), CHALLENGE_PROTOCOL, { signal })
+      ask: async (provider, req, timeoutMs, onAccepted): Promise<ChallengeAnswer> => {
+        const until = Date.now() + timeoutMs
+        const stream = await host.dialProtocol(peerIdFromString(await peerOf(provider)), CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
         const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
         try {
           await frames.writeJson(req)
-          const answer = await frames.readJson(timeoutMs) as { ok?: boolean, error?: string }
+          const ack = await frames.readJson(Math.max(1, until - Date.now())) as { ok?: boolean, error?: string, accepted?: boolean }
+          if (ack.accepted !== true) throw new Error(`refused: ${ack.error ?? 'no reason given'}`)
+          onAccepted()
+          const answer = await frames.readJson(Math.max(1, until - Date.now())) as { ok?: boolean, error?: string }
           if (answer.ok === false) throw new Error(`refused: ${answer.error ?? 'no reason given'}`)
           return parseChallengeAnswer(answer, 'answer')
         } finally {
@@ -74,10 +77,18 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     onResult: (_slot, _provider, passed, mine) => { if (mine) metrics.challengeResults.inc({ result: passed ? 'passed' : 'failed' }) },
     onResponse: (ms) => { metrics.challengeSeconds.observe(ms / 1000) }
   })
+  // What the era reports will need: heartbeats (uptime) and the committees' measured responses.
+  const observer = new EraObserver()
+  const offBeat = gossip.on('heartbeat', (m) => { observer.heartbeat(m.body.wallet, m.body.createdMs) })
   const offReveal = gossip.on('challenge-reveal', async (m) => { await slark.onReveal(m.body) })
-  const offVote = gossip.on('challenge-vote', async (m) => { await slark.onVote(m.body) })
-  for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
+  const offVote = gossip.on('challenge-vote', async (m) => {
+    observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs)
+    await slark.onVote(m.body)
+  })
+  const prune = setInterval(() => { observer.prune(Date.now() - 2 * 86_400_000, 0) }, 3_600_000)
+  prune.unref()
+  for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
   slark.start()
   log.info('slark running', { slotSeconds: chain.clock.slotSeconds, deadlineMs: config.slark.deadlineMs, lie: config.slark.lie || undefined })
-  return { slark, stop: () => { slark.stop(); offReveal(); offVote() } }
+  return { slark, observer, stop: () => { slark.stop(); clearInterval(prune); offBeat(); offReveal(); offVote() } }
 }

@@ -1,0 +1,70 @@
+/**
+ * What a slark sees of the providers between era reports, from gossip: their signed heartbeats
+ * (every 10 s; timed by the time they carry, so slarks that received the same messages agree
+ * to the second) and the committees' votes (each member's measured acknowledgement time).
+ * `offlineSpans` turns heartbeats into the era maths' offline spans.
+ */
+import type { Address } from '@dcn/protocol'
+import type { Span } from '@dcn/protocol'
+
+/** A gap between heartbeats longer than this many intervals is time offline. */
+export const MISSED_BEATS = 3
+
+/**
+ * Offline spans within [from, to) (unix seconds) from heartbeat times (unix ms), relative to
+ * `from`: a gap of more than MISSED_BEATS intervals is offline from one interval after the last
+ * beat until the next beat; no beat at all before the end means offline to the end.
+ */
+export function offlineSpans (beatsMs: number[], from: number, to: number, intervalMs: number): Span[] {
+  const limit = MISSED_BEATS * intervalMs
+  const beats = beatsMs.filter(t => t >= (from * 1000) - limit && t < to * 1000).sort((a, b) => a - b)
+  const spans: Span[] = []
+  const push = (startMs: number, endMs: number): void => {
+    const a = Math.max(0, Math.floor(startMs / 1000) - from)
+    const b = Math.min(to - from, Math.ceil(endMs / 1000) - from)
+    if (b <= a) return
+    const last = spans[spans.length - 1]
+    if (last !== undefined && a <= last.to) last.to = Math.max(last.to, b)
+    else spans.push({ from: a, to: b })
+  }
+  let prev = from * 1000 - intervalMs
+  for (const t of beats) {
+    if (t - prev > limit) push(prev + intervalMs, t)
+    prev = Math.max(prev, t)
+  }
+  if (to * 1000 - prev > limit) push(prev + intervalMs, to * 1000)
+  return spans
+}
+
+export class EraObserver {
+  private readonly beats = new Map<string, number[]>()
+  private readonly responses = new Map<string, Array<{ slot: number, slark: string, ms: number }>>()
+
+  heartbeat (wallet: Address, createdMs: number): void {
+    const list = this.beats.get(wallet.toLowerCase()) ?? []
+    list.push(createdMs)
+    this.beats.set(wallet.toLowerCase(), list)
+  }
+
+  vote (provider: Address, slot: number, slark: Address, responseMs: number): void {
+    const list = this.responses.get(provider.toLowerCase()) ?? []
+    if (!list.some(r => r.slot === slot && r.slark === slark.toLowerCase())) list.push({ slot, slark: slark.toLowerCase(), ms: responseMs })
+    this.responses.set(provider.toLowerCase(), list)
+  }
+
+  offline (wallet: Address, from: number, to: number, intervalMs: number): Span[] {
+    return offlineSpans(this.beats.get(wallet.toLowerCase()) ?? [], from, to, intervalMs)
+  }
+
+  /** Acknowledgement times measured in the given slots, by the given slarks (the majority's). */
+  response (provider: Address, slots: ReadonlySet<number>, by?: (slot: number, slark: string) => boolean): { count: number, totalMs: number } {
+    const rs = (this.responses.get(provider.toLowerCase()) ?? []).filter(r => slots.has(r.slot) && (by === undefined || by(r.slot, r.slark)))
+    return { count: rs.length, totalMs: rs.reduce((a, r) => a + r.ms, 0) }
+  }
+
+  /** Drops what is older than `beforeMs`. */
+  prune (beforeMs: number, beforeSlot: number): void {
+    for (const [k, v] of this.beats) this.beats.set(k, v.filter(t => t >= beforeMs))
+    for (const [k, v] of this.responses) this.responses.set(k, v.filter(r => r.slot >= beforeSlot))
+  }
+}
