@@ -32,6 +32,7 @@ export function provider (n: number, over: Partial<ProviderMetrics> = {}): Provi
     ratings: { count: 0, sum: 0 },
     offline: [],
     workloads: [],
+    failedChallenges: [],
     history: null,
     ...over
   }

@@ -54,6 +54,7 @@ const cases: Array<[string, (j: any) => void, string]> = [
   ['an outage past the era', j => { j.providers[1].offline[0].to = 90_000 }, 'providers[1].offline[0].to: must be a whole second between 0 and 86400 (the era\'s length)'],
   ['an outage ending before it starts', j => { j.providers[1].offline[0].to = 100 }, 'providers[1].offline[0].to: must be after from (36000)'],
   ['a fractional second', j => { j.providers[1].offline[0].from = 1.5 }, 'providers[1].offline[0].from: expected an integer, got number 1.5'],
+  ['a failed challenge past the era', j => { j.providers[1].failedChallenges = [86_400] }, 'providers[1].failedChallenges[0]: must be a second of the era (below 86400)'],
   ['overlapping outages', j => { j.providers[1].offline.push({ from: 41_000, to: 42_000 }) }, 'providers[1].offline[1].from: must be after the previous outage\'s end (41400); sort outages and merge touching ones'],
   ['touching outages', j => { j.providers[1].offline.push({ from: 41_400, to: 42_000 }) }, 'providers[1].offline[1].from: must be after the previous outage\'s end (41400); sort outages and merge touching ones'],
   ['more tasks completed than assigned', j => { j.providers[0].tasks.completed = 51 }, 'providers[0].tasks.completed: cannot exceed tasks.assigned (50)'],

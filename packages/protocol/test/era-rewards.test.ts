@@ -47,6 +47,21 @@ test('an hour under 100 % uptime earns nothing, and so does the cooldown hour af
   assert.is(r.uptimePpm, 999_988)
 })
 
+test('a failed challenge loses its hour and slashes one hour\'s reward; two in one hour lose it once, slash twice', () => {
+  const r = one(3, { failedChallenges: [2 * HOUR + 5, 9 * HOUR, 9 * HOUR + 600] })
+  assert.equal(r.lostHours, [{ hour: 2, reason: 'challenge' }, { hour: 9, reason: 'challenge' }])
+  assert.is(r.hoursRewarded, 22)
+  assert.is(r.reward, 22n * spon('1.5'))
+  assert.is(r.slash, 3n * spon('1.5'))
+  assert.equal(r.incidents.map(i => i.rule), ['challenge', 'challenge', 'challenge'])
+  // an hour already lost to an outage stays 'offline', the challenge is still slashed
+  const both = one(3, { offline: [{ from: 4 * HOUR, to: 4 * HOUR + 60 }], failedChallenges: [4 * HOUR + 30] })
+  assert.equal(both.lostHours, [{ hour: 4, reason: 'offline' }, { hour: 5, reason: 'cooldown' }])
+  assert.is(both.slash, spon('1.5'))
+  // at tier 7 there is no reward to lose or slash
+  assert.is(one(7, { failedChallenges: [HOUR] }).slash, 0n)
+})
+
 test('cooldown: a reconnect on an hour boundary costs exactly the next hour', () => {
   const r = one(6, { offline: [{ from: HOUR, to: 2 * HOUR }] })
   assert.equal(r.lostHours, [{ hour: 1, reason: 'offline' }, { hour: 2, reason: 'cooldown' }])

@@ -11,14 +11,14 @@ import { SchemaError } from '../schema.js'
 import { checkEraInput } from './input.js'
 import { hourReward, attributeBps, providerMultiplierBps, shareByStake, slarkReward, splitSlarkReward } from './rewards.js'
 import { slashIncidents } from './slashing.js'
-import { scanOutages } from './outages.js'
+import { scanOutages, type OutageScan } from './outages.js'
 import { PPM, PROVIDER_TIERS, PROVIDER_TIER_COUNT, SLARK_TIERS, type EraParams } from './tables.js'
 import {
   NEW_PROVIDER, NEW_SLARK, bestProviderTier, bestSlarkTier, missNames, nextProviderTier, nextSlarkTier, providerMisses,
   slarkMisses, stakeTier, type ProviderEvidence
 } from './tiers.js'
 import { explainProvider, explainSlark } from './explain.js'
-import type { Delegation, EraInput, EraPayouts, EraReport, ProviderHistory, ProviderMetrics, ProviderResult, SlarkMetrics, SlarkResult } from './types.js'
+import type { Delegation, EraInput, EraPayouts, EraReport, Incident, ProviderHistory, ProviderMetrics, ProviderResult, SlarkMetrics, SlarkResult } from './types.js'
 
 export interface ComputeOptions {
   /**
@@ -86,13 +86,26 @@ export function computeEra (input: EraInput, opts: ComputeOptions = {}): EraRepo
   return { era: input.era, params: p, providers, slarks, payouts: payoutsOf(providers, slarks), totals: totalsOf(providers, slarks) }
 }
 
+/** A failed challenge loses its hour's reward (if not lost already) and is an incident of its own. */
+function withFailedChallenges (scan: OutageScan, failed: readonly number[], hourSeconds: number): OutageScan {
+  if (failed.length === 0) return scan
+  const lost = new Map(scan.lostHours.map(l => [l.hour, l]))
+  for (const t of failed) {
+    const hour = Math.floor(t / hourSeconds)
+    if (!lost.has(hour)) lost.set(hour, { hour, reason: 'challenge' })
+  }
+  const incidents: Incident[] = [...scan.incidents, ...[...failed].sort((a, b) => a - b)
+    .map(t => ({ from: t, to: t, seconds: 0, workloadFee: 0n, slash: 0n, rule: 'challenge' as const }))]
+  return { ...scan, lostHours: [...lost.values()].sort((a, b) => a.hour - b.hour), incidents }
+}
+
 function computeProvider (m: ProviderMetrics, era: Era): ProviderResult {
   const { p, hours } = era
   const h = m.history ?? NEW_PROVIDER_HISTORY
   const delegations = sorted(m.delegations, byDelegator)
   let totalStake = m.stake
   for (const d of delegations) totalStake += d.amount
-  const scan = scanOutages(m.offline, m.workloads, h, p.eraSeconds, p.hourSeconds)
+  const scan = withFailedChallenges(scanOutages(m.offline, m.workloads, h, p.eraSeconds, p.hourSeconds), m.failedChallenges ?? [], p.hourSeconds)
   const ev = era.ev
   ev.onlineSeconds = p.eraSeconds - scan.downSeconds
   ev.tasksAssigned = m.tasks.assigned

@@ -54,13 +54,15 @@ export function lostHoursLine (lost: readonly LostHour[], hours: number): string
   while (i < lost.length) {
     let j = i
     while (j + 1 < lost.length && lost[j + 1].hour === lost[j].hour + 1 && lost[j + 1].reason === lost[i].reason) j++
-    groups.push(`${lost[i].hour}${j > i ? `–${lost[j].hour}` : ''} ${lost[i].reason === 'offline' ? 'offline' : 'cooldown after reconnect'}`)
+    const reason = lost[i].reason === 'offline' ? 'offline' : lost[i].reason === 'challenge' ? 'failed a challenge' : 'cooldown after reconnect'
+    groups.push(`${lost[i].hour}${j > i ? `–${lost[j].hour}` : ''} ${reason}`)
     i = j + 1
   }
   return `no reward for ${lost.length} of ${hours} hours: ${groups.join(', ')}`
 }
 
 export function incidentLine (i: Incident, hourSeconds: number): string {
+  if (i.rule === 'challenge') return `slash ${spon(i.slash)}: failed a capacity challenge at ${clock(i.from)} — one hour's reward`
   const what = `offline ${clock(i.from)}–${clock(i.to)} (${duration(i.to - i.from)}${i.seconds > i.to - i.from ? `, ${duration(i.seconds)} with the previous era` : ''})`
   switch (i.rule) {
     case 'workload': return `slash ${spon(i.slash)}: ${what} during a workload — max(one hour's reward, one hour of its fee ${spon(i.workloadFee)})`

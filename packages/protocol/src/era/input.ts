@@ -47,6 +47,7 @@ const providerSchema: Parser<ProviderMetrics> = obj({
   ratings: optional(obj({ count: uint(MAX_COUNT), sum: uint(5 * MAX_COUNT) }), { count: 0, sum: 0 }),
   offline: optional(arr(obj(span), MAX_LIST), []),
   workloads: optional(arr(obj({ ...span, feePerHour: wei }), MAX_LIST), []),
+  failedChallenges: optional(arr(uint(MAX_ERA_SECONDS), MAX_LIST), []),
   history: optional(obj({
     tier: uint(PROVIDER_TIER_COUNT, 1),
     promoteStreak: optional(uint(PROVIDER_PROMOTION_ERAS - 1), 0),
@@ -140,6 +141,9 @@ function checkProvider (m: ProviderMetrics, index: number, p: EraParams): void {
     checkSpan(s, `${at}.offline[${i}]`, p.eraSeconds)
     if (s.from <= end) throw new SchemaError(`${at}.offline[${i}].from`, `must be after the previous outage's end (${end}); sort outages and merge touching ones`)
     end = s.to
+  }
+  for (let i = 0; i < (m.failedChallenges ?? []).length; i++) {
+    if (m.failedChallenges[i] >= p.eraSeconds) throw new SchemaError(`${at}.failedChallenges[${i}]`, `must be a second of the era (below ${p.eraSeconds})`)
   }
   for (let i = 0; i < m.workloads.length; i++) {
     checkSpan(m.workloads[i], `${at}.workloads[${i}]`, p.eraSeconds)

@@ -3,7 +3,9 @@
  * - with a workload (the stretch overlaps a lease: the user saw downtime) — slash
  *   max(one hour's liveness reward, one hour of the interrupted workloads' fees), however short;
  * - in standby — slash one hour's liveness reward once the stretch is longer than one hour;
- * - shorter standby outages only lose their hours' rewards (outages.ts).
+ * - shorter standby outages only lose their hours' rewards (outages.ts);
+ * - a failed challenge (the provider could not prove the capacity it registered) — slash one
+ *   hour's liveness reward, the share the paper's slarks "earn from the liveness reward slashing".
  * Slashes come from the provider's own stake (Staking.slash leaves delegations alone), so a
  * provider's era total is capped at its own stake.
  */
@@ -11,7 +13,7 @@ import type { Incident } from './types.js'
 
 export function incidentSlash (rule: Incident['rule'], hourReward: bigint, workloadFee: bigint): bigint {
   if (rule === 'workload') return workloadFee > hourReward ? workloadFee : hourReward
-  if (rule === 'standby') return hourReward
+  if (rule === 'standby' || rule === 'challenge') return hourReward
   return 0n
 }
 

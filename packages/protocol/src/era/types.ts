@@ -64,6 +64,11 @@ export interface ProviderMetrics {
   offline: Span[]
   /** Leases it ran (overlapping is fine). */
   workloads: Workload[]
+  /**
+   * When (seconds from the era's start) a committee found it short of the capacity it
+   * registered: each loses that hour's reward and slashes one hour's liveness reward (§4.3.4).
+   */
+  failedChallenges: number[]
   /** Null for a provider in its first era. */
   history: ProviderHistory | null
 }
@@ -91,7 +96,7 @@ export interface EraInput {
 }
 
 /** A reward "hour" bucket that earned nothing, and why. */
-export interface LostHour { hour: number, reason: 'offline' | 'cooldown' }
+export interface LostHour { hour: number, reason: 'offline' | 'cooldown' | 'challenge' }
 
 /** One stretch of offline time and what it cost. */
 export interface Incident {
@@ -105,7 +110,7 @@ export interface Incident {
   /** Slashed from stake for it (0 when it does not qualify or was slashed in an earlier era). */
   slash: bigint
   /** Why it was slashed, or why not. */
-  rule: 'workload' | 'standby' | 'short' | 'already-slashed'
+  rule: 'workload' | 'standby' | 'short' | 'already-slashed' | 'challenge'
 }
 
 export interface RewardShare {
