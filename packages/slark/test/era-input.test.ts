@@ -1,0 +1,74 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { DEFAULT_ERA_PARAMS, computeEra, type Address } from '@dcn/protocol'
+import { buildEraInput, eraWindow, type EraFacts } from '../src/era-input.js'
+
+const a = (n: number): Address => `0x${n.toString(16).padStart(40, '0')}`
+const clock = { genesis: 1_000_000, slotSeconds: 10 }
+const P1 = a(1)
+const P2 = a(2)
+const [S1, S2, S3] = [a(11), a(12), a(13)]
+
+function facts (over: Partial<EraFacts> = {}): EraFacts {
+  const { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds } = DEFAULT_ERA_PARAMS
+  return {
+    era: 2,
+    clock,
+    eraSlots: 6,
+    params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds },
+    providers: [
+      { address: P1, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
+      { address: P2, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
+        { start: clock.genesis + 125, end: clock.genesis + 1000, closedAt: 0, pricePerSecond: 2n },
+        { start: clock.genesis, end: clock.genesis + 100, closedAt: 0, pricePerSecond: 5n }
+      ] }
+    ],
+    slarks: [{ address: S1, delegateTo: P1 }, { address: S2, delegateTo: P1 }, { address: S3, delegateTo: P2 }],
+    results: [
+      { slot: 13, provider: P1, passed: true, committee: [S1, S2, S3], signers: [S1, S2] },
+      { slot: 14, provider: P2, passed: false, committee: [S2, S3, S1], signers: [S2, S1] },
+      { slot: 15, provider: P2, passed: true, committee: [S3, S1, S2], signers: [S1, S3] }
+    ],
+    offline: (p) => p === P2 ? [{ from: 30, to: 45 }] : [],
+    response: () => ({ count: 2, totalMs: 80 }),
+    history: { providers: new Map(), slarks: new Map() },
+    ...over
+  }
+}
+
+test('era window: slots [e·S, (e+1)·S), "hours" are slots', () => {
+  assert.equal(eraWindow(clock, 2, 6), { from: clock.genesis + 120, to: clock.genesis + 180 })
+  const input = buildEraInput(facts())
+  assert.is(input.params.eraSeconds, 60)
+  assert.is(input.params.hourSeconds, 10)
+})
+
+test('tasks, failed challenges and workloads per provider, clipped to the era', () => {
+  const [p1, p2] = buildEraInput(facts()).providers
+  assert.equal(p1.tasks, { assigned: 1, completed: 1 })
+  assert.equal(p1.failedChallenges, [])
+  assert.equal(p2.tasks, { assigned: 2, completed: 1 })
+  assert.equal(p2.failedChallenges, [20], 'slot 14 starts 20 s into the era')
+  assert.equal(p2.workloads, [{ from: 5, to: 60, feePerHour: 7200n }], 'the lease before the era is dropped, the other clipped')
+  assert.equal(p2.offline, [{ from: 30, to: 45 }])
+  assert.equal(p2.history, { tier: 7, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 })
+  assert.is(p1.history!.tier, 3, 'without era history a provider starts at its registry tier')
+})
+
+test('slarks: seats on committees with a result, and how many of those results they signed', () => {
+  const s = buildEraInput(facts()).slarks
+  assert.equal(s.map(x => [x.challenges, x.agreed]), [[3, 3], [3, 2], [3, 1]])
+  assert.is(s[2].delegateTo, P2)
+})
+
+test('the input computes, and the same facts give the same report', () => {
+  const r1 = computeEra(buildEraInput(facts()), { explain: false })
+  const r2 = computeEra(buildEraInput(facts()), { explain: false })
+  assert.equal(r1.payouts, r2.payouts)
+  // P2 (tier 7: no liveness reward) was offline during its lease: slashed one hour of the lease's fee
+  assert.is(r1.providers[1].slash, 7200n)
+  assert.is(r1.providers[1].reward, 0n)
+  assert.ok(r1.providers[0].reward > 0n)
+})
+
+test.run()
