@@ -31,7 +31,7 @@ import { resolve, dirname } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  DEVNET_CHAIN_ID, DEVNET_TOKENS, ROLES, parseAmount, parseCpu, parseMillis, parseSize, perHourToPerSecond,
+  DEFAULT_ERA_PARAMS, DEVNET_CHAIN_ID, DEVNET_TOKENS, ROLES, formatAmount, parseAmount, parseCpu, parseMillis, parseSize, perHourToPerSecond,
   type Address, type Capacity, type Resources, type Role, type UnitPrices
 } from '@dcn/protocol'
 import { UserError } from './errors.js'
@@ -80,6 +80,11 @@ export interface SlarkConfig {
   deadlineMs: number
   /** Devnet only: vote the opposite of what it verified (a lying slark, for tests). */
   lie: boolean
+  /** The provider that gets 80 % of this slark's era rewards, delegated in its name (registered on chain). */
+  delegateTo?: Address
+  /** Era parameters every slark must share: the liveness reward per hour and the tier stake thresholds X1…X7 (wei). */
+  baseRewardPerHour: bigint
+  stakeThresholds: bigint[]
 }
 
 export interface MatcherConfig {
@@ -193,7 +198,13 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   const m = f.map('matcher', file.matcher)
   f.only('matcher', m, ['grace'])
   const sl = f.map('slark', file.slark)
-  f.only('slark', sl, ['deadline', 'lie'])
+  f.only('slark', sl, ['deadline', 'lie', 'delegateTo', 'baseRewardPerHour', 'stakeThresholds'])
+  const delegateTo = sl.delegateTo === undefined ? undefined : f.str('slark.delegateTo', sl.delegateTo, '')
+  if (delegateTo !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(delegateTo)) f.fail('slark.delegateTo', 'expected a 0x address')
+  const thresholdList = Array.isArray(sl.stakeThresholds) ? sl.stakeThresholds.map(String) : sl.stakeThresholds
+  const thresholds = (f.strings('slark.stakeThresholds', thresholdList) ?? DEFAULT_ERA_PARAMS.stakeThresholds.map(x => formatAmount(x)))
+    .map((t, i) => f.wrap(`slark.stakeThresholds[${i}]`, () => parseAmount(t)))
+  if (thresholds.length !== 7) f.fail('slark.stakeThresholds', `expected 7 amounts (X1…X7), got ${thresholds.length}`)
   const chainId = chain?.chainId ?? (file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40))
   const spoofRaw = flags.spoofCapacity ?? (p.spoofCapacity === undefined ? undefined : String(p.spoofCapacity))
   const spoofCapacity = spoofRaw === undefined ? 1 : Number(spoofRaw)
@@ -234,7 +245,13 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       domain: f.str('subnet.domain', sn.domain, 'localhost')
     },
     matcher: { graceMs: f.millis('matcher.grace', m.grace, 150) },
-    slark: { deadlineMs: f.millis('slark.deadline', sl.deadline, 10_000), lie }
+    slark: {
+      deadlineMs: f.millis('slark.deadline', sl.deadline, 10_000),
+      lie,
+      delegateTo: delegateTo?.toLowerCase() as Address | undefined,
+      baseRewardPerHour: sl.baseRewardPerHour === undefined ? DEFAULT_ERA_PARAMS.baseRewardPerHour : f.wrap('slark.baseRewardPerHour', () => parseAmount(sl.baseRewardPerHour)),
+      stakeThresholds: thresholds
+    }
   }
 }
 

@@ -9,7 +9,6 @@ import { MODES, type Bid, type Match, type Order, type Resources } from '../type
 import type { BlsRegistration } from '../bls/pop.js'
 import { SettlementError, settlementError, waitForReceipt, type SettlementClients } from './clients.js'
 import type { Deployment } from './deploy.js'
-import { encodeCapacity, type Capacity } from './attributes.js'
 
 export const ROLE_IDS = { provider: 1, gateway: 2, fizz: 3, matcher: 4, slark: 5 } as const
 
@@ -106,13 +105,12 @@ export async function nodeRecord (c: SettlementClients, d: Deployment, who: Addr
 /**
  * Registers the caller under a role; does nothing when it is already registered with these
  * details. Matchers and slarks pass their BLS key with its proof of possession
- * (`blsRegistration(key)`), which the registry verifies; other roles pass none. Providers pass
- * the capacity they sell, which slarks challenge.
+ * (`blsRegistration(key)`), which the registry verifies; other roles pass none. `attributes`:
+ * a provider's capacity (`encodeCapacity`, what slarks challenge), a slark's chosen provider.
  */
-export async function registerNode (c: SettlementClients, d: Deployment, role: Exclude<keyof typeof ROLE_IDS, 'fizz'>, peerId: string, region: string, bls?: BlsRegistration, capacity?: Capacity): Promise<boolean> {
+export async function registerNode (c: SettlementClients, d: Deployment, role: Exclude<keyof typeof ROLE_IDS, 'fizz'>, peerId: string, region: string, bls?: BlsRegistration, attributes: Hex = '0x'): Promise<boolean> {
   const needsBls = role === 'matcher' || role === 'slark'
   if (needsBls !== (bls !== undefined)) throw new SettlementError(`registration failed: ${needsBls ? `a ${role} registers a BLS key with its proof of possession` : `a ${role} registers no BLS key`}`)
-  const attributes = capacity === undefined ? '0x' : encodeCapacity(capacity)
   const current = await nodeRecord(c, d, c.account.address)
   if (current.role === ROLE_IDS[role] && current.peerId === peerId && current.region === region && current.attributes === attributes &&
     current.blsPublicKey === (bls?.publicKey.toLowerCase() ?? '0x')) return false

@@ -6,7 +6,7 @@
  */
 import { watchLeases } from '../../chain/lease-events.js'
 import {
-  ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance, type Capacity,
+  ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance, encodeCapacity, type Capacity,
   type Deployment, type SettlementClients
 } from '@dcn/protocol'
 import { UserError } from '../../errors.js'
@@ -26,7 +26,7 @@ export async function joinChain (c: SettlementClients, d: Deployment, role: 'pro
   const staked = await stakeOf(c, d, me)
   const spon = staked < minStake ? await tokenBalance(c, d.spon) : 0n
   if (staked < minStake && spon < minStake - staked) throw new UserError(`${role} wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
-  if (await registerNode(c, d, role, peerId, region, undefined, claimed)) log.info('registered on chain', { registry: d.registry, capacity: claimed })
+  if (await registerNode(c, d, role, peerId, region, undefined, claimed === undefined ? '0x' : encodeCapacity(claimed))) log.info('registered on chain', { registry: d.registry, capacity: claimed })
   if (staked < minStake) log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
   const refreshTier = async (): Promise<void> => {
     engine.tier = await c.public.readContract({ address: d.registry, abi: ProviderRegistryAbi, functionName: 'tierOf', args: [me] })

@@ -1,0 +1,122 @@
+/**
+ * The slark's era settlement in a `dcn` node: the facts of an era from the chain (registered
+ * providers and fizz nodes, their own stakes, delegations and leases; the era's committee
+ * results) and from this slark's observations (heartbeats, measured responses), the era's
+ * committee (the roster of its first opened slot), and the Rewards contract to submit to.
+ */
+import { decodeAbiParameters, encodeAbiParameters, parseAbiItem, zeroAddress, type Address, type Hex } from 'viem'
+import {
+  StakingAbi, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
+  slotRecord, slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
+} from '@dcn/protocol'
+import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member, type SlarkChain } from '@dcn/slark'
+import type { Logger } from '../../log.js'
+
+const DELEGATED = parseAbiItem('event Delegated(address indexed delegator, address indexed node, uint256 amount)')
+
+/** A slark's registry attributes: the provider it auto-delegates 80 % of its era reward to. */
+export const encodeSlarkAttributes = (delegateTo: Address): Hex => encodeAbiParameters([{ type: 'address' }], [delegateTo])
+function delegateToOf (attributes: Hex, slark: Address): Address {
+  try {
+    const [to] = decodeAbiParameters([{ type: 'address' }], attributes)
+    return to === zeroAddress ? slark : to.toLowerCase() as Address
+  } catch {
+    // No choice registered: the slark's own address keeps it (delegated to itself).
+    return slark
+  }
+}
+
+export interface SlarkEraOptions {
+  c: SettlementClients
+  d: Deployment
+  chain: SlarkChain
+  observer: EraObserver
+  me: Address
+  blsSecret: Uint8Array
+  chainId: number
+  eraSlots: number
+  heartbeatMs: number
+  params: Pick<EraParams, 'baseRewardPerHour' | 'slarkRewardPerChallenge' | 'slarkDelegateBps' | 'stakeThresholds'>
+  publishVote: EraEnv['publishVote']
+  log: Logger
+}
+
+const lower = (a: string): Address => a.toLowerCase() as Address
+
+export function startEraSettlement (o: SlarkEraOptions): EraSettler {
+  const { c, d, chain, observer } = o
+  const blsKeys = new Map<Address, Hex>()
+  const keyOf = async (a: Address): Promise<Hex> => {
+    let k = blsKeys.get(a)
+    if (k === undefined) blsKeys.set(a, k = (await nodeRecord(c, d, a)).blsPublicKey)
+    return k
+  }
+  const firstOpened = async (era: number): Promise<number | null> => {
+    for (let slot = era * o.eraSlots; slot < (era + 1) * o.eraSlots; slot++) if ((await slotRecord(c, d, BigInt(slot))).opened) return slot
+    return null
+  }
+
+  const settler = new EraSettler({
+    me: o.me,
+    blsSecret: o.blsSecret,
+    clock: chain.clock,
+    eraSlots: o.eraSlots,
+    graceSeconds: 2 * chain.clock.slotSeconds,
+    log: o.log,
+    nextEra: async () => Number(await nextEra(c, d)),
+    settledHash: async (era) => {
+      const r = await eraRecord(c, d, BigInt(era))
+      return r.settledAt === 0n ? null : r.reportHash
+    },
+    committeeSlot: firstOpened,
+    roster: async (slot): Promise<Member[]> => await Promise.all((await slotRoster(c, d, BigInt(slot))).map(async m => ({ address: lower(m.address), blsKey: await keyOf(lower(m.address)) }))),
+    message: (report) => eraMessage(o.chainId, d.rewards, report),
+    submit: async (report, committeeSlot, q) => { await submitEraReport(c, d, { report, committeeSlot: BigInt(committeeSlot), signers: q.bitmap, signature: q.signature }) },
+    publishVote: o.publishVote,
+    facts: async (era) => {
+      const { from, to } = eraWindow(chain.clock, era, o.eraSlots)
+      const slots = new Set(Array.from({ length: o.eraSlots }, (_, i) => era * o.eraSlots + i))
+      const registered = await chain.providers()
+      const delegatedLogs = await c.public.getLogs({ address: d.staking, event: DELEGATED, fromBlock: BigInt(d.startBlock) })
+      const providers = await Promise.all(registered.filter(p => p.registeredAt < to).map(async p => {
+        const [rec, stake, leases] = await Promise.all([
+          nodeRecord(c, d, p.address),
+          read<bigint>(c, 'reading a stake', { address: d.staking, abi: StakingAbi, functionName: 'selfStake', args: [p.address] }),
+          listLeases(c, d, p.address, 'provider')
+        ])
+        const delegators = [...new Set(delegatedLogs.filter(l => lower(l.args.node!) === p.address).map(l => lower(l.args.delegator!)))].sort()
+        const delegations = (await Promise.all(delegators.map(async delegator => ({
+          delegator, amount: await read<bigint>(c, 'reading a delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [delegator, p.address] })
+        })))).filter(x => x.amount > 0n)
+        return {
+          address: p.address,
+          tier: rec.tier,
+          stake,
+          delegations,
+          leases: leases.map(l => ({ start: Number(l.start), end: Number(l.end), closedAt: Number(l.closedAt), pricePerSecond: l.pricePerSecond }))
+        }
+      }))
+      const committeeSlot = await firstOpened(era)
+      const roster = committeeSlot === null ? [] : await slotRoster(c, d, BigInt(committeeSlot))
+      const slarks = await Promise.all(roster.map(async m => ({ address: lower(m.address), delegateTo: delegateToOf((await nodeRecord(c, d, m.address)).attributes, lower(m.address)) })))
+      const results = await Promise.all((await challengeResults(c, d)).filter(r => slots.has(Number(r.slot))).map(async r => {
+        const committee = (await challengeCommittee(c, d, r.slot, r.provider)).map(lower)
+        return { slot: Number(r.slot), provider: r.provider, passed: r.passed, committee, signers: committee.filter((_, i) => ((r.signers >> BigInt(i)) & 1n) === 1n) }
+      }))
+      return {
+        era,
+        clock: chain.clock,
+        eraSlots: o.eraSlots,
+        params: o.params,
+        providers,
+        slarks,
+        results,
+        offline: (p) => observer.offline(p, from, to, o.heartbeatMs),
+        response: (p, by) => observer.response(p, slots, by)
+      }
+    }
+  })
+  settler.start()
+  return settler
+}
+
