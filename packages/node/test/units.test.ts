@@ -254,7 +254,7 @@ test('config: a full YAML file, overlaid by flags', () => {
   const cfg = join(dir, 'node.yaml')
   const a = (n: number): string => `0x${n.toString(16).padStart(40, '0')}`
   writeFileSync(join(dir, 'deployment.json'), JSON.stringify({
-    chainId: 1337, foundation: a(1), spon: a(2), registry: a(3), staking: a(4), escrow: a(5), leases: a(6), challenges: a(7), tokens: { SPON: a(2) }, startBlock: 1
+    chainId: 1337, foundation: a(1), spon: a(2), registry: a(3), staking: a(4), escrow: a(5), leases: a(6), challenges: a(7), rewards: a(8), tokens: { SPON: a(2) }, startBlock: 1
   }))
   writeFileSync(cfg, `
 role: provider

@@ -91,6 +91,19 @@ library BLS {
         return _precompile(G1ADD, bytes.concat(a, b), 128);
     }
 
+    /// The sum of the first `n` (n ≥ 1) of the 128-byte G1 points concatenated in `points`: a
+    /// committee's aggregate key, for one verify of their aggregate signature.
+    function g1Sum(bytes memory points, uint256 n) internal view returns (bytes memory sum) {
+        require(n >= 1 && points.length >= n * 128, "BLS: g1Sum needs n concatenated 128-byte G1 points");
+        sum = new bytes(128);
+        assembly ("memory-safe") { mcopy(add(sum, 32), add(points, 32), 128) }
+        bytes memory next = new bytes(128);
+        for (uint256 i = 1; i < n; i++) {
+            assembly ("memory-safe") { mcopy(add(next, 32), add(add(points, 32), mul(i, 128)), 128) }
+            sum = g1Add(sum, next);
+        }
+    }
+
     /// Whether `signature` (EIP-2537 G2) signs `message` under `publicKey` (EIP-2537 G1), with the
     /// message DST. For an aggregate: the sum of the signers' keys and of their signatures. Keys
     /// must come with a verified proof of possession, or a rogue key can cancel the others.

@@ -165,7 +165,7 @@ contract Challenges {
         require(n * 2 > committee.length, "Challenges: the signers are not a majority of the committee");
         assembly ("memory-safe") { mstore(signing, n) }
         bytes memory keys = registry.blsKeysG1Of(signing);
-        require(BLS.verify(_sum(keys, n), abi.encodePacked(resultMessage(slot, provider, passed, answerHash)), signature),
+        require(BLS.verify(BLS.g1Sum(keys, n), abi.encodePacked(resultMessage(slot, provider, passed, answerHash)), signature),
             "Challenges: invalid aggregate signature");
         c.resulted = true;
         c.passed = passed;
@@ -177,17 +177,6 @@ contract Challenges {
             if (signers & (1 << i) != 0) v.inMajority++;
         }
         emit ChallengeResult(slot, provider, passed, answerHash, signers);
-    }
-
-    /// The sum of n concatenated 128-byte G1 keys.
-    function _sum(bytes memory keys, uint256 n) private view returns (bytes memory agg) {
-        agg = new bytes(128);
-        assembly ("memory-safe") { mcopy(add(agg, 32), add(keys, 32), 128) }
-        bytes memory next = new bytes(128);
-        for (uint256 i = 1; i < n; i++) {
-            assembly ("memory-safe") { mcopy(add(next, 32), add(add(keys, 32), mul(i, 128)), 128) }
-            agg = BLS.g1Add(agg, next);
-        }
     }
 
     /// Slark tier s may challenge provider tiers ≥ 7 − s (an unset slark tier counts as 1). Of

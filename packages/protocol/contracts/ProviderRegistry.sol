@@ -8,8 +8,8 @@ import {BLS} from "./BLS.sol";
 /// their fizz nodes before those can register under them. Matchers and slarks register a BLS
 /// public key with a proof of possession, checked here (without it a rogue key could cancel the
 /// others' in an aggregate). Provider tiers start at 7 (least trusted), slark tiers at 1 (the
-/// least trusted slark tier, 1–6); the tier authority (the owner until era settlement takes
-/// over) sets them.
+/// least trusted slark tier, 1–6); the tier authority (era settlement, Rewards) and the owner
+/// (a devnet sets profile tiers) set them.
 contract ProviderRegistry {
     enum Role { None, Provider, Gateway, Fizz, Matcher, Slark }
 
@@ -47,6 +47,7 @@ contract ProviderRegistry {
     event Approval(address indexed node, bool approved);
     event TierSet(address indexed node, uint8 tier);
     event FizzAccepted(address indexed gateway, address indexed fizz, bool accepted);
+    event TierAuthoritySet(address authority);
 
     constructor() {
         owner = msg.sender;
@@ -95,7 +96,7 @@ contract ProviderRegistry {
     }
 
     function setTier(address node, uint8 tier) external {
-        require(msg.sender == tierAuthority, "Registry: only the tier authority");
+        require(msg.sender == tierAuthority || msg.sender == owner, "Registry: only the tier authority or the owner sets tiers");
         require(tier >= 1 && tier <= 7, "Registry: tier is 1 to 7");
         require(nodes[node].role != Role.None, "Registry: not registered");
         if (nodes[node].role == Role.Slark) {
@@ -108,6 +109,7 @@ contract ProviderRegistry {
 
     function setTierAuthority(address authority) external onlyOwner {
         tierAuthority = authority;
+        emit TierAuthoritySet(authority);
     }
 
     function roleOf(address node) external view returns (Role) { return nodes[node].role; }

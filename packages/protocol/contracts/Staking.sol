@@ -5,14 +5,16 @@ import "./IERC20.sol";
 
 /// @title Staking — SPON staked by nodes and delegated to them.
 /// @notice Withdrawing more than `vestingThreshold` at once vests over `vestingPeriod`; smaller
-/// amounts return at once. The slasher (era settlement; the owner until then) takes slashed
-/// amounts from a node's own stake; delegations are not slashed.
+/// amounts return at once. Slashers (the owner, and era settlement) take slashed amounts from a
+/// node's own stake; delegations are not slashed. Rewarders (era settlement) stake in another's
+/// name: a slark's auto-delegated reward is the slark's to undelegate.
 contract Staking {
     struct Unbonding { uint256 amount; uint64 releaseAt; }
 
     IERC20 public immutable spon;
     address public owner;
-    address public slasher;
+    mapping(address => bool) public isSlasher;
+    mapping(address => bool) public isRewarder;
     uint256 public minStake;
     uint256 public vestingThreshold;
     uint64 public vestingPeriod;
@@ -30,19 +32,28 @@ contract Staking {
     event Delegated(address indexed delegator, address indexed node, uint256 amount);
     event Unbonded(address indexed who, uint256 amount, uint64 releaseAt);
     event Slashed(address indexed node, uint256 amount, address to);
+    event SlasherSet(address indexed who, bool allowed);
+    event RewarderSet(address indexed who, bool allowed);
 
     constructor(IERC20 spon_, uint256 minStake_, uint256 vestingThreshold_, uint64 vestingPeriod_) {
         spon = spon_;
         owner = msg.sender;
-        slasher = msg.sender;
+        isSlasher[msg.sender] = true;
         minStake = minStake_;
         vestingThreshold = vestingThreshold_;
         vestingPeriod = vestingPeriod_;
     }
 
-    function setSlasher(address slasher_) external {
+    function setSlasher(address who, bool allowed) external {
         require(msg.sender == owner, "Staking: only the owner");
-        slasher = slasher_;
+        isSlasher[who] = allowed;
+        emit SlasherSet(who, allowed);
+    }
+
+    function setRewarder(address who, bool allowed) external {
+        require(msg.sender == owner, "Staking: only the owner");
+        isRewarder[who] = allowed;
+        emit RewarderSet(who, allowed);
     }
 
     function stakeOf(address node) public view returns (uint256) { return selfStake[node] + delegatedTo[node]; }
@@ -64,12 +75,14 @@ contract Staking {
     }
 
     function delegate(address node, uint256 amount) external {
-        require(amount > 0, "Staking: nothing to delegate");
-        require(spon.transferFrom(msg.sender, address(this), amount), "Staking: transfer failed");
-        delegation[msg.sender][node] += amount;
-        delegatedTo[node] += amount;
-        totalStaked += amount;
-        emit Delegated(msg.sender, node, amount);
+        _delegate(msg.sender, node, amount);
+    }
+
+    /// @notice A rewarder delegates `amount` of its own SPON to `node` in `delegator`'s name
+    /// (who alone may undelegate it).
+    function delegateFor(address delegator, address node, uint256 amount) external {
+        require(isRewarder[msg.sender], "Staking: only a rewarder delegates for others");
+        _delegate(delegator, node, amount);
     }
 
     function undelegate(address node, uint256 amount) external {
@@ -99,14 +112,24 @@ contract Staking {
     function pendingUnbondings(address who) external view returns (Unbonding[] memory) { return unbondings[who]; }
 
     /// @notice Takes `amount` from a node's own stake (delegations are not touched here) and sends it to `to`.
-    function slash(address node, uint256 amount, address to) external {
-        require(msg.sender == slasher, "Staking: only the slasher");
-        uint256 taken = amount > selfStake[node] ? selfStake[node] : amount;
+    function slash(address node, uint256 amount, address to) external returns (uint256 taken) {
+        require(isSlasher[msg.sender], "Staking: only a slasher");
+        taken = amount > selfStake[node] ? selfStake[node] : amount;
         selfStake[node] -= taken;
         totalStaked -= taken;
         slashes[node] += 1;
         if (taken > 0) require(spon.transfer(to, taken), "Staking: transfer failed");
         emit Slashed(node, taken, to);
+    }
+
+    /// SPON comes from the caller, the delegation is `delegator`'s.
+    function _delegate(address delegator, address node, uint256 amount) private {
+        require(amount > 0, "Staking: nothing to delegate");
+        require(spon.transferFrom(msg.sender, address(this), amount), "Staking: transfer failed");
+        delegation[delegator][node] += amount;
+        delegatedTo[node] += amount;
+        totalStaked += amount;
+        emit Delegated(delegator, node, amount);
     }
 
     function _unbond(uint256 amount) private {

@@ -23,7 +23,8 @@
  *   `capacityLayout` / `capacityQueries`, and `capacityProverScript()`, the prover program the
  *   challenge container runs.
  * - `settlement`: the contracts' ABIs, deployment and operations with viem (escrow, registry,
- *   staking, leases, challenges); every failure is a one-line SettlementError.
+ *   staking, leases, challenges, era rewards: `submitEraReport`, `eraMessage`); every failure
+ *   is a one-line SettlementError.
  */
 export * from './constants.js'
 export * from './types.js'

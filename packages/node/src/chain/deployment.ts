@@ -23,6 +23,7 @@ const deploymentSchema = obj({
   escrow: address,
   leases: address,
   challenges: address,
+  rewards: address,
   tokens: (v: unknown, path: string) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(path, 'expected a map of symbol to address')
     return Object.fromEntries(Object.entries(v).map(([k, a]) => [k, address(a, `${path}.${k}`)]))

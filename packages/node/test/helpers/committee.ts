@@ -30,6 +30,8 @@ export interface ChallengeNetOptions {
   committeeSize?: number
   /** Long by default, so a slot never ends while a test is in it; tests move time on explicitly. */
   slotSeconds?: number
+  /** Challenge slots per era (Rewards; deployContracts' default otherwise). */
+  eraSlots?: number
 }
 
 /** A deterministic BLS key per index (secrets 1, 2, … as 32-byte scalars). */
@@ -59,7 +61,7 @@ export class ChallengeNet {
       const [foundation, outsider] = members
       const slarks = members.slice(2, 2 + opts.slarkTiers.length)
       const providers = members.slice(2 + opts.slarkTiers.length)
-      const d = await deployContracts(foundation.c, { committeeSize: opts.committeeSize ?? 3, slotSeconds })
+      const d = await deployContracts(foundation.c, { committeeSize: opts.committeeSize ?? 3, slotSeconds, eraSlots: opts.eraSlots })
       // Distinct senders: register in parallel, 20 at a time (each proof of possession is verified on chain).
       for (let i = 0; i < slarks.length; i += 20) {
         await Promise.all(slarks.slice(i, i + 20).map(async s => await registerNode(s.c, d, 'slark', s.peerId, 'eu-west', blsRegistration(s.key))))

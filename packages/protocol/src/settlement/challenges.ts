@@ -76,18 +76,22 @@ export async function commitChallenge (c: SettlementClients, d: Deployment, slot
 
 /** Submits a committee's aggregate verdict; anyone may. Returns the block it landed in. */
 export async function submitChallengeResult (c: SettlementClients, d: Deployment, r: ChallengeResultInput): Promise<{ block: bigint, gasUsed: bigint }> {
-  const bytes = (r.signature.length - 2) / 2
-  if (bytes !== 96 && bytes !== 256) throw new SettlementError(`submitting the challenge result failed: the signature is ${bytes} bytes; pass the 96-byte aggregate or its 256-byte EIP-2537 form`)
-  let signature = r.signature
-  try {
-    if (bytes === 96) signature = g2ToEip2537(r.signature)
-  } catch (err) {
-    throw new SettlementError(`submitting the challenge result failed: ${(err as Error).message}`)
-  }
+  const signature = eip2537Signature(r.signature, 'submitting the challenge result')
   const receipt = await write(c, 'submitting the challenge result', {
     address: d.challenges, abi: ChallengesAbi, functionName: 'submitResult', args: [r.slot, r.provider, r.passed, r.answerHash, r.signers, signature]
   })
   return { block: receipt.blockNumber, gasUsed: receipt.gasUsed }
+}
+
+/** An aggregate signature as contracts take it: 96 bytes compressed are converted, 256-byte EIP-2537 passed on. */
+export function eip2537Signature (signature: Hex, action: string): Hex {
+  const bytes = (signature.length - 2) / 2
+  if (bytes !== 96 && bytes !== 256) throw new SettlementError(`${action} failed: the signature is ${bytes} bytes; pass the 96-byte aggregate or its 256-byte EIP-2537 form`)
+  try {
+    return bytes === 96 ? g2ToEip2537(signature) : signature
+  } catch (err) {
+    throw new SettlementError(`${action} failed: ${(err as Error).message}`)
+  }
 }
 
 export async function getChallenge (c: SettlementClients, d: Deployment, slot: bigint, provider: Address): Promise<ChallengeRecord> {
