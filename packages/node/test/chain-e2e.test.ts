@@ -121,7 +121,7 @@ async function connectRogue (host: Host): Promise<void> {
 
 test.before(async () => {
   await testDocker()
-  devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  devnet = spawn(process.execPath, [DCN, 'devnet', '--providers', '3', '--slarks', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   devnet.stdout?.on('data', d => { out += String(d) })
   devnet.stderr?.on('data', d => { out += String(d) })
   exited = new Promise(resolve => devnet.once('exit', code => { resolve(code) }))

@@ -142,8 +142,8 @@ function checkProvider (m: ProviderMetrics, index: number, p: EraParams): void {
     if (s.from <= end) throw new SchemaError(`${at}.offline[${i}].from`, `must be after the previous outage's end (${end}); sort outages and merge touching ones`)
     end = s.to
   }
-  for (let i = 0; i < (m.failedChallenges ?? []).length; i++) {
-    if (m.failedChallenges[i] >= p.eraSeconds) throw new SchemaError(`${at}.failedChallenges[${i}]`, `must be a second of the era (below ${p.eraSeconds})`)
+  for (const [i, t] of (m.failedChallenges ?? []).entries()) {
+    if (t >= p.eraSeconds) throw new SchemaError(`${at}.failedChallenges[${i}]`, `must be a second of the era (below ${p.eraSeconds})`)
   }
   for (let i = 0; i < m.workloads.length; i++) {
     checkSpan(m.workloads[i], `${at}.workloads[${i}]`, p.eraSeconds)

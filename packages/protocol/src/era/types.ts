@@ -68,7 +68,7 @@ export interface ProviderMetrics {
    * When (seconds from the era's start) a committee found it short of the capacity it
    * registered: each loses that hour's reward and slashes one hour's liveness reward (§4.3.4).
    */
-  failedChallenges: number[]
+  failedChallenges?: number[]
   /** Null for a provider in its first era. */
   history: ProviderHistory | null
 }
