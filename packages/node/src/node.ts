@@ -23,7 +23,7 @@ import { FizzDirectory } from './roles/gateway/directory.js'
 import { startGateway, type Gateway } from './roles/gateway/gateway.js'
 import { joinGateway, startFizz } from './roles/fizz/fizz.js'
 import { startSlark } from './roles/slark/slark-node.js'
-import type { Slark } from '@dcn/slark'
+import type { EraSettler, Slark } from '@dcn/slark'
 import { UserError } from './errors.js'
 import type { Workloads } from './roles/provider/workloads.js'
 import { connectChain } from './chain/deployment.js'
@@ -43,6 +43,7 @@ export interface DcnNode {
   gateway?: Gateway
   matcher?: Matcher
   slark?: Slark
+  eras?: EraSettler
   status: () => NodeStatus
   stop: () => Promise<void>
 }
@@ -65,7 +66,7 @@ export interface NodeStatus {
   leases?: ReturnType<Workloads['list']>
   subnet?: ReturnType<Gateway['status']>
   matcher?: ReturnType<Matcher['status']>
-  slark?: Slark['stats']
+  slark?: Slark['stats'] & { eras: EraSettler['stats'] }
 }
 
 export interface StartOptions {
@@ -164,6 +165,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     } else if (config.role === 'slark' && settlement !== undefined) {
       const s = await startSlark({ host, gossip, config, ...settlement, wallet: identity.wallet, peerId: identity.peerId, metrics, log })
       node.slark = s.slark
+      node.eras = s.eras
       stoppers.push(s.stop)
     } else {
       // Relay the market so every node strengthens the mesh; role services come with their packages.
@@ -199,7 +201,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       leases: node.workloads?.list(),
       subnet: node.gateway?.status(),
       matcher: node.matcher?.status(),
-      slark: node.slark?.stats
+      slark: node.slark === undefined ? undefined : { ...node.slark.stats, eras: node.eras!.stats }
     }
   }
 

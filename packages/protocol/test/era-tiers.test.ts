@@ -67,11 +67,12 @@ for (let tier = 1; tier <= 7; tier++) {
   })
 }
 
-test('missing evidence: no ratings skips the rating, no tasks or no answers misses', () => {
+test('missing evidence: no ratings, no tasks or no response samples skip their requirement; uptime and stake always count', () => {
   const ev = justAbove(1)
   assert.is(providerMisses(1, { ...ev, ratingCount: 0, ratingSum: 0 }, X), 0)
-  assert.is(providerMisses(1, { ...ev, tasksAssigned: 0, tasksCompleted: 0 }, X), MISS.completion)
-  assert.is(providerMisses(1, { ...ev, responseCount: 0, responseTotalMs: 0 }, X), MISS.response)
+  assert.is(providerMisses(1, { ...ev, tasksAssigned: 0, tasksCompleted: 0 }, X), 0)
+  assert.is(providerMisses(1, { ...ev, responseCount: 0, responseTotalMs: 0 }, X), 0)
+  assert.is(providerMisses(1, { ...ev, tasksAssigned: 1, tasksCompleted: 0 }, X), MISS.completion)
   assert.is(providerMisses(1, { ...ev, onlineSeconds: 0, stake: 0n }, X), MISS.uptime | MISS.stake)
 })
 

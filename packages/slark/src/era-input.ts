@@ -19,6 +19,8 @@ export interface EraResult {
 
 export interface EraProviderFacts {
   address: Address
+  /** Unix seconds of its registration: before it (and while it boots) it cannot have been offline. */
+  registeredAt: number
   /** Registry tier: where a provider without era history starts. */
   tier: number
   stake: bigint
@@ -50,6 +52,9 @@ export function eraWindow (clock: SlotClock, era: number, eraSlots: number): { f
 
 const lower = (a: string): Address => a.toLowerCase() as Address
 
+/** After registering, a node is not judged offline until it has had time to start and beat. */
+export const BOOT_GRACE_SECONDS = 60
+
 export function buildEraInput (f: EraFacts): EraInput {
   const { from, to } = eraWindow(f.clock, f.era, f.eraSlots)
   const eraSeconds = to - from
@@ -71,7 +76,10 @@ export function buildEraInput (f: EraFacts): EraInput {
       tasks: { assigned: mine.length, completed: mine.filter(r => r.passed).length },
       response: f.response(p.address, (slot, slark) => majority.has(`${slot}:${slark}`)),
       ratings: { count: 0, sum: 0 },
-      offline: f.offline(p.address),
+      offline: f.offline(p.address).flatMap(sp => {
+        const judgedFrom = p.registeredAt + BOOT_GRACE_SECONDS - from
+        return sp.to <= judgedFrom ? [] : [{ from: Math.max(sp.from, judgedFrom), to: sp.to }]
+      }),
       workloads,
       failedChallenges: mine.filter(r => !r.passed).map(r => slotStart(f.clock, r.slot) - from).filter(t => t >= 0 && t < eraSeconds),
       history: f.history.providers.get(lower(p.address)) ??

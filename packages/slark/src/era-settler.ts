@@ -10,7 +10,7 @@
  */
 import {
   blsSign, carryHistory, computeEra, encodeEraReport, eraReportHash,
-  type Address, type EraReport, type EraVote, type Hex, type ProviderHistory, type SlarkHistory
+  type Address, type EraInput, type EraReport, type EraVote, type Hex, type ProviderHistory, type SlarkHistory
 } from '@dcn/protocol'
 import { buildEraInput, eraWindow, type EraFacts } from './era-input.js'
 import type { SlotClock } from './schedule.js'
@@ -37,7 +37,7 @@ export interface EraEnv {
   graceSeconds: number
   now?: () => number
   log: { info: (m: string, f?: Record<string, unknown>) => void, warn: (m: string, f?: Record<string, unknown>) => void, debug: (m: string, f?: Record<string, unknown>) => void }
-  onReport?: (report: EraReport, hash: Hex) => void
+  onReport?: (report: EraReport, hash: Hex, input: EraInput) => void
 }
 
 interface EraState {
@@ -76,26 +76,38 @@ export class EraSettler {
     this.busy = true
     try {
       const era = await this.env.nextEra()
-      // The previous era settled (perhaps submitted by another slark): carry its histories if it was our report.
-      const previous = era > 0 && this.historyEra < era - 1 ? await this.states.get(era - 1) : null
-      if (previous?.report !== undefined) {
-        const settledHash = await this.env.settledHash(era - 1)
-        if (settledHash === previous.report.hash) this.settled(previous)
-        else {
-          this.env.log.warn('the settled era report is not the one this slark computed', { era: era - 1, settled: settledHash, mine: previous.report.hash })
-          this.history = { providers: new Map(), slarks: new Map() }
-          this.historyEra = era - 1
-        }
-      }
+      await this.catchUp(era)
       const { to } = eraWindow(this.env.clock, era, this.env.eraSlots)
       if (this.now() / 1000 < to + this.env.graceSeconds) return
       const state = await this.state(era)
       if (state === null || state.report !== undefined) return
-      await this.report(state)
+      await this.report(state, true)
     } catch (err) {
       this.env.log.warn('era tick failed', { error: (err as Error).message })
     } finally {
       this.busy = false
+    }
+  }
+
+  /**
+   * Carries the histories of every era settled since the last one carried: from this slark's
+   * report when the chain settled the same hash (computed now if another slark was quicker),
+   * else from scratch (the registry's tiers) — then this slark cannot agree again until the
+   * network's histories and its own meet.
+   */
+  private async catchUp (next: number): Promise<void> {
+    while (this.historyEra < next - 1) {
+      const era = this.historyEra + 1
+      const state = await this.state(era)
+      if (state !== null && state.report === undefined) await this.report(state, false)
+      const settledHash = await this.env.settledHash(era)
+      if (state?.report !== undefined && settledHash === state.report.hash) {
+        this.settled(state)
+      } else {
+        this.env.log.warn('the settled era report is not the one this slark computed', { era, settled: settledHash, mine: state?.report?.hash })
+        this.history = { providers: new Map(), slarks: new Map() }
+        this.historyEra = era
+      }
     }
   }
 
@@ -113,19 +125,21 @@ export class EraSettler {
     return await s
   }
 
-  private async report (state: EraState): Promise<void> {
+  /** Computes this slark's report of the era; `vote`: also sign and publish it (the era is not settled yet). */
+  private async report (state: EraState, vote: boolean): Promise<void> {
     const { env } = this
     // Histories carry from the previous era's report; without it (a fresh slark) they start from the registry.
     const history = this.historyEra === state.era - 1 ? this.history : { providers: new Map(), slarks: new Map() }
     const facts = await env.facts(state.era)
-    const computed = computeEra(buildEraInput({ ...facts, history }), { explain: false })
+    const input = buildEraInput({ ...facts, history })
+    const computed = computeEra(input, { explain: false })
     const bytes = encodeEraReport(computed)
     const hash = eraReportHash(computed)
     state.report = { bytes, hash, computed }
     this.stats.reports++
-    env.onReport?.(computed, hash)
+    env.onReport?.(computed, hash, input)
     env.log.info('era report', { era: state.era, hash, rewards: computed.payouts.rewards.length, slashes: computed.payouts.slashes.length, tiers: computed.payouts.tiers.length })
-    if (!state.tally.committee.some(m => m.address.toLowerCase() === env.me.toLowerCase())) return
+    if (!vote || !state.tally.committee.some(m => m.address.toLowerCase() === env.me.toLowerCase())) return
     const now = this.now()
     const body: EraVote = { era: state.era, reportHash: hash, slark: env.me, blsSig: blsSign(env.blsSecret, env.message(bytes)), createdMs: now, expiry: Math.floor(now / 1000) + 600 }
     await env.publishVote(body).catch((err: Error) => { env.log.warn('era vote not published', { error: err.message }) })
@@ -171,17 +185,18 @@ export class EraSettler {
     const { env } = this
     const rank = state.tally.committee.findIndex(m => m.address.toLowerCase() === env.me.toLowerCase())
     if (rank > 0) await new Promise(resolve => setTimeout(resolve, rank * SUBMIT_STAGGER_MS))
-    if (await env.nextEra() > state.era) { this.settled(state); return }
+    // Already settled (by an earlier member): the next tick's catch-up carries it.
+    if (await env.nextEra() > state.era) return
     try {
       await env.submit(state.report!.bytes, state.committeeSlot, q)
       env.log.info('era settled on chain', { era: state.era, signers: q.signers.length, of: state.tally.committee.length })
     } catch (err) {
       env.log.debug('era report not submitted', { era: state.era, error: (err as Error).message })
     }
-    if (await env.nextEra() > state.era) this.settled(state)
   }
 
   private settled (state: EraState): void {
+    if (state.era <= this.historyEra) return
     this.stats.settled++
     this.stats.lastEra = state.era
     this.stats.lastHash = state.report!.hash

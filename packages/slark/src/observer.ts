@@ -38,6 +38,15 @@ export function offlineSpans (beatsMs: number[], from: number, to: number, inter
 
 export class EraObserver {
   private readonly beats = new Map<string, number[]>()
+  /**
+   * Unix ms from which this observer's heartbeats mean anything: it started listening then, and
+   * a provider's silence before that is no evidence (slarks that started apart must agree).
+   */
+  readonly since: number
+
+  constructor (now = Date.now()) {
+    this.since = now
+  }
   private readonly responses = new Map<string, Array<{ slot: number, slark: string, ms: number }>>()
 
   heartbeat (wallet: Address, createdMs: number): void {
@@ -52,8 +61,12 @@ export class EraObserver {
     this.responses.set(provider.toLowerCase(), list)
   }
 
+  /** Offline spans of the wallet in [from, to), counted only from when silence became evidence (see `since`). */
   offline (wallet: Address, from: number, to: number, intervalMs: number): Span[] {
-    return offlineSpans(this.beats.get(wallet.toLowerCase()) ?? [], from, to, intervalMs)
+    const observedFrom = Math.ceil((this.since + MISSED_BEATS * intervalMs) / 1000)
+    if (observedFrom >= to) return []
+    const start = Math.max(from, observedFrom)
+    return offlineSpans(this.beats.get(wallet.toLowerCase()) ?? [], start, to, intervalMs).map(sp => ({ from: sp.from + start - from, to: sp.to + start - from }))
   }
 
   /** Acknowledgement times measured in the given slots, by the given slarks (the majority's). */

@@ -17,8 +17,8 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
     eraSlots: 6,
     params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds },
     providers: [
-      { address: P1, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
-      { address: P2, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
+      { address: P1, registeredAt: clock.genesis, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
+      { address: P2, registeredAt: clock.genesis, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
         { start: clock.genesis + 125, end: clock.genesis + 1000, closedAt: 0, pricePerSecond: 2n },
         { start: clock.genesis, end: clock.genesis + 100, closedAt: 0, pricePerSecond: 5n }
       ] }
@@ -53,6 +53,14 @@ test('tasks, failed challenges and workloads per provider, clipped to the era', 
   assert.equal(p2.offline, [{ from: 30, to: 45 }])
   assert.equal(p2.history, { tier: 7, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 })
   assert.is(p1.history!.tier, 3, 'without era history a provider starts at its registry tier')
+})
+
+test('no offline time before registration and the boot grace after it', () => {
+  const late = facts({ offline: () => [{ from: 0, to: 50 }] })
+  late.providers[0].registeredAt = clock.genesis + 120 - 40 // registered 40 s before the era: judged from second 20
+  const [p1, p2] = buildEraInput(late).providers
+  assert.equal(p1.offline, [{ from: 20, to: 50 }])
+  assert.equal(p2.offline, [{ from: 0, to: 50 }])
 })
 
 test('slarks: seats on committees with a result, and how many of those results they signed', () => {

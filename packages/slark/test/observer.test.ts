@@ -31,8 +31,17 @@ test('order and duplicates of heartbeats do not matter', () => {
   assert.equal(offlineSpans(beats, 1000, 1600, 10 * S), [{ from: 200, to: 300 }])
 })
 
+test('silence before the observer started is no evidence', () => {
+  const o = new EraObserver(1300 * S)
+  for (const t of every10(1290, 1600)) o.heartbeat('0xaa00000000000000000000000000000000000001', t)
+  assert.equal(o.offline('0xaa00000000000000000000000000000000000001', 1000, 1600, 10 * S), [])
+  // a provider silent throughout: offline only from when three intervals had passed unobserved
+  assert.equal(o.offline('0xbb00000000000000000000000000000000000002', 1000, 1600, 10 * S), [{ from: 330, to: 600 }])
+  assert.equal(new EraObserver(2000 * S).offline('0xbb00000000000000000000000000000000000002', 1000, 1600, 10 * S), [])
+})
+
 test('the observer keeps heartbeats per wallet and one response per slot and slark', () => {
-  const o = new EraObserver()
+  const o = new EraObserver(0)
   for (const t of every10(990, 1600)) o.heartbeat('0xAA00000000000000000000000000000000000001', t)
   assert.equal(o.offline('0xaa00000000000000000000000000000000000001', 1000, 1600, 10 * S), [])
   assert.equal(o.offline('0xbb00000000000000000000000000000000000002', 1000, 1600, 10 * S), [{ from: 0, to: 600 }])

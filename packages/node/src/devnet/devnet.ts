@@ -20,7 +20,7 @@ import { devnetFile, type DevnetFile, type DevnetNodeInfo } from '../client/netw
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { PROVIDER_PROFILES, type ProviderProfile } from './profiles.js'
-import { startDevnetChain, type DevnetChain } from './chain.js'
+import { DEVNET_STAKE_THRESHOLDS, startDevnetChain, type DevnetChain } from './chain.js'
 import { connectDocker } from '../runtime/docker.js'
 import { removeProviderObjects } from '../runtime/docker-runtime.js'
 import { FIZZ_MALLOC_ENV } from '../roles/fizz/malloc-env.js'
@@ -37,6 +37,8 @@ export interface DevnetOptions {
   slarks?: number
   /** Challenge slot length in seconds (default 20). */
   slotSeconds?: number
+  /** Slots per era (default 6). */
+  eraSlots?: number
   /** Extra `provider` config per provider, by index (e.g. `spoofCapacity`). */
   providerOverrides?: Array<Record<string, unknown> | undefined>
   /** Slark config per slark, by index (e.g. `{ lie: true }`). */
@@ -142,7 +144,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
   }
 
   try {
-    chain = await startDevnetChain(deploymentFile, { slotSeconds: opts.slotSeconds })
+    chain = await startDevnetChain(deploymentFile, { slotSeconds: opts.slotSeconds, eraSlots: opts.eraSlots })
     await chain.fund((await loadIdentity(opts.dataDir)).wallet.address, parseEther('10000'))
     const nodes: DevnetNodeInfo[] = []
     for (let i = 0; i < opts.matchers; i++) {
@@ -170,7 +172,9 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     }
     for (let i = 0; i < slarks; i++) {
       opts.signal?.throwIfAborted()
-      const s = await launch(`slark-${i + 1}`, 'slark', { slark: { ...opts.slarkOverrides?.[i] } }, bootstrap)
+      // Era rewards: 80 % delegated to a provider of the devnet (the first), in the slark's name.
+      const delegateTo = runners[0]?.wallet
+      const s = await launch(`slark-${i + 1}`, 'slark', { slark: { delegateTo, stakeThresholds: DEVNET_STAKE_THRESHOLDS, ...opts.slarkOverrides?.[i] } }, bootstrap)
       nodes.push(s)
       // Devnet slarks may challenge every provider tier (a tier-1 slark only challenges tiers 6–7).
       tiers.set(s.name, 6)

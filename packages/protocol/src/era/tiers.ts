@@ -38,15 +38,17 @@ export function missNames (mask: number): readonly string[] {
 
 /**
  * The requirements of provider tier `tier` that the evidence misses (0 = it meets the tier).
- * Uptime > U, completion > C (no tasks: not shown), mean response < R (no samples: not shown),
- * rating > F only once it has ratings ("when implemented"), stake > X.
+ * Uptime > U, stake > X; completion > C, mean response < R and rating > F only where the era
+ * has evidence of them (tasks, response samples, ratings: "when implemented"). Challenges give
+ * both tasks and response samples, and an era shorter than an epoch (the devnet's) leaves a
+ * provider unchallenged in some eras: only evidence counts against it.
  */
 export function providerMisses (tier: number, ev: ProviderEvidence, stakeThresholds: readonly bigint[]): number {
   const row = PROVIDER_TIERS[tier - 1]
   let mask = 0
   if (!(ev.onlineSeconds * PPM > row.uptimePpm * ev.eraSeconds)) mask |= MISS.uptime
-  if (!(ev.tasksAssigned > 0 && ev.tasksCompleted * PPM > row.completionPpm * ev.tasksAssigned)) mask |= MISS.completion
-  if (!(ev.responseCount > 0 && ev.responseTotalMs < row.responseMs * ev.responseCount)) mask |= MISS.response
+  if (ev.tasksAssigned > 0 && !(ev.tasksCompleted * PPM > row.completionPpm * ev.tasksAssigned)) mask |= MISS.completion
+  if (ev.responseCount > 0 && !(ev.responseTotalMs < row.responseMs * ev.responseCount)) mask |= MISS.response
   if (ev.ratingCount > 0 && !(ev.ratingSum * 100 > row.ratingCenti * ev.ratingCount)) mask |= MISS.rating
   if (!(ev.stake > stakeThresholds[tier - 1])) mask |= MISS.stake
   return mask

@@ -4,9 +4,11 @@
  * results) and from this slark's observations (heartbeats, measured responses), the era's
  * committee (the roster of its first opened slot), and the Rewards contract to submit to.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { decodeAbiParameters, encodeAbiParameters, parseAbiItem, zeroAddress, type Address, type Hex } from 'viem'
 import {
-  StakingAbi, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
+  StakingAbi, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
   slotRecord, slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
 } from '@dcn/protocol'
 import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member, type SlarkChain } from '@dcn/slark'
@@ -27,6 +29,8 @@ function delegateToOf (attributes: Hex, slark: Address): Address {
 }
 
 export interface SlarkEraOptions {
+  /** Each computed report (with its input) is kept in `<dir>/<era>.json`, for operators. */
+  dir: string
   c: SettlementClients
   d: Deployment
   chain: SlarkChain
@@ -73,6 +77,10 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
     message: (report) => eraMessage(o.chainId, d.rewards, report),
     submit: async (report, committeeSlot, q) => { await submitEraReport(c, d, { report, committeeSlot: BigInt(committeeSlot), signers: q.bitmap, signature: q.signature }) },
     publishVote: o.publishVote,
+    onReport: (report, hash, input) => {
+      mkdirSync(o.dir, { recursive: true })
+      writeFileSync(join(o.dir, `${report.era}.json`), toJson({ hash, report, input }) + '\n')
+    },
     facts: async (era) => {
       const { from, to } = eraWindow(chain.clock, era, o.eraSlots)
       const slots = new Set(Array.from({ length: o.eraSlots }, (_, i) => era * o.eraSlots + i))
@@ -90,6 +98,7 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         })))).filter(x => x.amount > 0n)
         return {
           address: p.address,
+          registeredAt: p.registeredAt,
           tier: rec.tier,
           stake,
           delegations,

@@ -1,15 +1,19 @@
 /**
- * The slark role in a `dcn` node: registers on chain with its BLS key (and proof of possession),
- * then runs the challenge loop of @dcn/slark over this node's chain clients, libp2p host and
- * gossip. Providers are asked directly; fizz nodes through their gateway.
+ * The slark role in a `dcn` node: registers on chain with its BLS key (and proof of possession)
+ * and the provider it delegates its era rewards to, then runs the challenge loop and the era
+ * settlement of @dcn/slark over this node's chain clients, libp2p host and gossip. Providers are
+ * asked directly; fizz nodes through their gateway.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  CHALLENGE_PROTOCOL, Frames, MAX_PROOF_BYTES, ROLE_IDS, TOPICS, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
+  CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, ROLE_IDS, RewardsAbi, TOPICS, read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
   registerNode, signChallengeRequest, type Address, type ChallengeAnswer, type Deployment, type SettlementClients
 } from '@dcn/protocol'
-import { EraObserver, Slark } from '@dcn/slark'
+import { EraObserver, Slark, type EraSettler } from '@dcn/slark'
+import { join } from 'node:path'
+import { zeroAddress } from 'viem'
+import { encodeSlarkAttributes, startEraSettlement } from './era.js'
 import type { NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import { loadBlsKey } from '../../identity.js'
@@ -30,9 +34,10 @@ export interface SlarkNodeOptions {
   log: Logger
 }
 
-export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, observer: EraObserver, stop: () => void }> {
+export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, eras: EraSettler, observer: EraObserver, stop: () => void }> {
   const key = loadBlsKey(config.dataDir)
-  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key))) log.info('registered on chain', { registry: d.registry })
+  const attributes = encodeSlarkAttributes(config.slark.delegateTo ?? zeroAddress)
+  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key), attributes)) log.info('registered on chain', { registry: d.registry, delegateTo: config.slark.delegateTo })
   const chain = await slarkChain(c, d)
 
   /** Who answers for a provider: itself, or a fizz node's gateway. */
@@ -42,6 +47,8 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     return (await nodeRecord(c, d, r.gateway)).peerId
   }
 
+  // What the era reports will need: heartbeats (uptime) and the committees' measured responses.
+  const observer = new EraObserver()
   const slark = new Slark({
     me: wallet.address.toLowerCase() as Address,
     chainId: config.chainId,
@@ -71,14 +78,16 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
       },
       answerSigner: async (a) => await challengeAnswerSigner(config.chainId, a),
       publishReveal: async (body) => { await gossip.publish('challenge-reveal', body) },
-      publishVote: async (body) => { await gossip.publish('challenge-vote', body) }
+      publishVote: async (body) => {
+        // Gossip does not hand a node its own messages: observe our vote here.
+        observer.vote(body.provider, body.slot, body.slark, body.responseMs)
+        await gossip.publish('challenge-vote', body)
+      }
     },
     onVote: (v) => { metrics.challengeVotes.inc({ verdict: v.passed ? 'pass' : 'fail' }) },
     onResult: (_slot, _provider, passed, mine) => { if (mine) metrics.challengeResults.inc({ result: passed ? 'passed' : 'failed' }) },
     onResponse: (ms) => { metrics.challengeSeconds.observe(ms / 1000) }
   })
-  // What the era reports will need: heartbeats (uptime) and the committees' measured responses.
-  const observer = new EraObserver()
   const offBeat = gossip.on('heartbeat', (m) => { observer.heartbeat(m.body.wallet, m.body.createdMs) })
   const offReveal = gossip.on('challenge-reveal', async (m) => { await slark.onReveal(m.body) })
   const offVote = gossip.on('challenge-vote', async (m) => {
@@ -89,6 +98,15 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
   prune.unref()
   for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
   slark.start()
-  log.info('slark running', { slotSeconds: chain.clock.slotSeconds, deadlineMs: config.slark.deadlineMs, lie: config.slark.lie || undefined })
-  return { slark, observer, stop: () => { slark.stop(); clearInterval(prune); offBeat(); offReveal(); offVote() } }
+  const eraSlots = Number(await read<bigint>(c, 'reading the era length', { address: d.rewards, abi: RewardsAbi, functionName: 'eraSlots' }))
+  const eras = startEraSettlement({
+    dir: join(config.dataDir, 'eras'), c, d, chain, observer, me: wallet.address.toLowerCase() as Address, blsSecret: key.secretKey, chainId: config.chainId, eraSlots,
+    heartbeatMs: config.heartbeatMs,
+    params: { ...DEFAULT_ERA_PARAMS, baseRewardPerHour: config.slark.baseRewardPerHour, stakeThresholds: config.slark.stakeThresholds },
+    publishVote: async (body) => { await gossip.publish('era-vote', body) },
+    log
+  })
+  const offEraVote = gossip.on('era-vote', async (m) => { await eras.onVote(m.body) })
+  log.info('slark running', { slotSeconds: chain.clock.slotSeconds, eraSlots, deadlineMs: config.slark.deadlineMs, lie: config.slark.lie || undefined })
+  return { slark, eras, observer, stop: () => { slark.stop(); eras.stop(); clearInterval(prune); offBeat(); offReveal(); offVote(); offEraVote() } }
 }
