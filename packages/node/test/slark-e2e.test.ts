@@ -4,7 +4,9 @@
  * fizz node behind a gateway. Each provider is challenged in the slot after it registered: the
  * committee commits the puzzle, asks the provider (the fizz node through its gateway), judges
  * the proof, votes on dcn/1/attestations, and one aggregate BLS signature puts the result on
- * chain, where the Challenges contract verifies it.
+ * chain, where the Challenges contract verifies it. Eras of six 8-second slots: every slark
+ * computes the same era report, and a quorum settles it in the Rewards contract, which pays the
+ * providers, slashes the spoofer for its failed challenge and delegates the slarks' rewards.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,8 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
+import { readFileSync } from 'node:fs'
 import {
-  challengeCommittee, challengeResults, decodeCapacity, nodeRecord, settlementClients, slarkVotes, slotRecord,
+  StakingAbi, challengeCommittee, challengeResults, decodeCapacity, eraRecord, nextEra, nodeRecord, parseAmount, read, settlementClients, slarkVotes, slotRecord,
   type Address, type ChallengeResultEvent, type SettlementClients
 } from '@dcn/protocol'
 import { challengeSpec } from '@dcn/slark'
@@ -34,7 +37,7 @@ const wallet = (name: string): Address => devnet.info.nodes.find(n => n.name ===
 test.before(async () => {
   await testDocker()
   devnet = await startDevnet({
-    dataDir: dir, providers: 2, fizz: 1, matchers: 1, slarks: 3, slotSeconds: 10, log: silent,
+    dataDir: dir, providers: 2, fizz: 1, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
     providerOverrides: [undefined, { spoofCapacity: 4 }], slarkOverrides: [undefined, undefined, { lie: true }]
   })
   const { chain } = devnet.info
@@ -52,7 +55,7 @@ test('every provider and the fizz node get a committee result on chain in their 
   await waitFor(async () => {
     results = await challengeResults(c, d)
     return targets.every(t => results.some(r => r.provider === t))
-  }, 150_000, 'a result for every provider')
+  }, 200_000, 'a result for every provider')
   for (const r of results) assert.ok(r.signers !== 0n)
 })
 
@@ -90,11 +93,61 @@ test('the lying slark is outvoted: it is never in a majority, the honest ones al
   }
 })
 
+/** Where two JSON values first differ (to say why two slarks' reports differ). */
+function firstDifference (a: unknown, b: unknown, path = ''): string | null {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return JSON.stringify(a) === JSON.stringify(b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
+    if (d !== null) return d
+  }
+  return null
+}
+
+interface SavedReport { hash: string, input: unknown, report: { payouts: { rewards: Array<{ account: string, amount: string }>, slashes: Array<{ account: string, amount: string }>, delegations: Array<{ slark: string, provider: string, amount: string }> } } }
+const savedReport = (slark: string, era: number): SavedReport =>
+  JSON.parse(readFileSync(join(devnet.info.nodes.find(n => n.name === slark)!.dataDir, 'eras', `${era}.json`), 'utf8')) as SavedReport
+
+test('eras settle in order: the three slarks computed the same reports, and those are the ones on chain', async () => {
+  const d = devnet.info.chain!.deployment
+  await waitFor(async () => await nextEra(c, d) >= 2n, 240_000, 'two eras settled')
+  for (const era of [0, 1]) {
+    const onChain = (await eraRecord(c, d, BigInt(era))).reportHash
+    const reports = ['slark-1', 'slark-2', 'slark-3'].map(s => savedReport(s, era))
+    for (const [i, r] of reports.entries()) {
+      const other = reports.find(x => x.hash === onChain)
+      assert.is(r.hash, onChain, `slark-${i + 1}'s report of era ${era} differs: ${other === undefined ? 'none matches the chain' : firstDifference(other.input, r.input) ?? 'same input'}`)
+    }
+  }
+})
+
+test('the spoofer is slashed from its stake for each failed challenge; the providers are paid; slarks\' rewards are delegated in their name', async () => {
+  const d = devnet.info.chain!.deployment
+  const settled = Number(await nextEra(c, d))
+  const reports = Array.from({ length: settled }, (_, e) => savedReport('slark-1', e).report.payouts)
+  const sum = (xs: Array<{ amount: string }>): bigint => xs.reduce((a, x) => a + BigInt(x.amount), 0n)
+  const spoofer = wallet('provider-2')
+  const slashed = sum(reports.flatMap(r => r.slashes.filter(x => x.account === spoofer)))
+  const failed = results.filter(r => r.provider === spoofer && !r.passed && Number(r.slot) < settled * 6)
+  assert.is(slashed > 0n, failed.length > 0, `${failed.length} failed challenges, ${slashed} wei slashed`)
+  const stake = await read<bigint>(c, 'stake', { address: d.staking, abi: StakingAbi, functionName: 'selfStake', args: [spoofer] })
+  assert.is(stake, parseAmount('100') - slashed, 'the slash left the spoofer\'s own stake')
+  assert.ok(sum(reports.flatMap(r => r.rewards.filter(x => x.account === wallet('provider-1')))) > 0n, 'the honest provider earned')
+  assert.is(sum(reports.flatMap(r => r.slashes.filter(x => x.account === wallet('provider-1')))), 0n)
+  for (const s of ['slark-1', 'slark-2']) {
+    const delegated = sum(reports.flatMap(r => r.delegations.filter(x => x.slark === wallet(s))))
+    assert.ok(delegated > 0n, `${s} earned era rewards`)
+    const onChain = await read<bigint>(c, 'delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [wallet(s), wallet('provider-1')] })
+    assert.is(onChain, delegated, `${s}'s 80 % delegated to provider-1 in its name`)
+  }
+})
+
 test('slarks report their work on /status and in metrics', async () => {
   const s = devnet.info.nodes.find(n => n.name === 'slark-1')!
-  const status = await (await fetch(`${s.api}/status`)).json() as { slark: { slots: number, votes: number }, bls: string }
+  await waitFor(async () => ((await (await fetch(`${s.api}/status`)).json()) as { slark: { eras: { settled: number } } }).slark.eras.settled >= 2, 10_000, 'slark-1 to carry two eras')
+  const status = await (await fetch(`${s.api}/status`)).json() as { slark: { slots: number, votes: number, eras: { settled: number } }, bls: string }
   assert.ok(status.slark.slots > 0)
   assert.ok(status.slark.votes > 0)
+  assert.ok(status.slark.eras.settled >= 2)
   assert.is(status.bls, 'blst-native')
   const metrics = await (await fetch(`${s.api}/metrics`)).text()
   assert.match(metrics, /dcn_challenge_votes_total\{verdict="pass"\} [1-9]/)

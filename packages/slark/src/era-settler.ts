@@ -33,7 +33,7 @@ export interface EraEnv {
   message: (report: Hex) => Hex
   submit: (report: Hex, committeeSlot: number, q: Quorum) => Promise<void>
   publishVote: (body: EraVote) => Promise<void>
-  /** Seconds after an era's end before its report is computed (its last results must land). */
+  /** Results landing up to this long after an era's end still count in it; its report is computed a slot later. */
   graceSeconds: number
   now?: () => number
   log: { info: (m: string, f?: Record<string, unknown>) => void, warn: (m: string, f?: Record<string, unknown>) => void, debug: (m: string, f?: Record<string, unknown>) => void }
@@ -78,7 +78,8 @@ export class EraSettler {
       const era = await this.env.nextEra()
       await this.catchUp(era)
       const { to } = eraWindow(this.env.clock, era, this.env.eraSlots)
-      if (this.now() / 1000 < to + this.env.graceSeconds) return
+      // A slot past the grace, so the blocks up to its end are there for everyone.
+      if (this.now() / 1000 < to + this.env.graceSeconds + this.env.clock.slotSeconds) return
       const state = await this.state(era)
       if (state === null || state.report !== undefined) return
       await this.report(state, true)

@@ -60,12 +60,33 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
     return null
   }
 
+  // An era's report counts the results on chain by its end plus this grace (late answers, the
+  // last slot's votes), and is computed a slot after that, so every slark counts the same ones.
+  const graceSeconds = 2 * chain.clock.slotSeconds + 30
+  const blockTimes = new Map<bigint, number>()
+  const blockTime = async (n: bigint): Promise<number> => {
+    let t = blockTimes.get(n)
+    if (t === undefined) blockTimes.set(n, t = Number((await c.public.getBlock({ blockNumber: n })).timestamp))
+    return t
+  }
+  /** The last block at or before a time (binary search; the chain's blocks only move forward). */
+  const blockAt = async (time: number): Promise<bigint> => {
+    let lo = BigInt(d.startBlock)
+    let hi = await c.public.getBlockNumber()
+    if (await blockTime(hi) <= time) return hi
+    while (lo < hi) {
+      const mid = (lo + hi + 1n) / 2n
+      if (await blockTime(mid) <= time) lo = mid
+      else hi = mid - 1n
+    }
+    return lo
+  }
   const settler = new EraSettler({
     me: o.me,
     blsSecret: o.blsSecret,
     clock: chain.clock,
     eraSlots: o.eraSlots,
-    graceSeconds: 2 * chain.clock.slotSeconds,
+    graceSeconds,
     log: o.log,
     nextEra: async () => Number(await nextEra(c, d)),
     settledHash: async (era) => {
@@ -84,17 +105,20 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
     facts: async (era) => {
       const { from, to } = eraWindow(chain.clock, era, o.eraSlots)
       const slots = new Set(Array.from({ length: o.eraSlots }, (_, i) => era * o.eraSlots + i))
+      // Stakes, tiers and choices as they stood at the era's close (its end plus the grace), read
+      // at that block: a slark computing the report later (after it settled and slashed) counts the same.
+      const at = await blockAt(to + graceSeconds)
       const registered = await chain.providers()
-      const delegatedLogs = await c.public.getLogs({ address: d.staking, event: DELEGATED, fromBlock: BigInt(d.startBlock) })
+      const delegatedLogs = await c.public.getLogs({ address: d.staking, event: DELEGATED, fromBlock: BigInt(d.startBlock), toBlock: at })
       const providers = await Promise.all(registered.filter(p => p.registeredAt < to).map(async p => {
         const [rec, stake, leases] = await Promise.all([
-          nodeRecord(c, d, p.address),
-          read<bigint>(c, 'reading a stake', { address: d.staking, abi: StakingAbi, functionName: 'selfStake', args: [p.address] }),
+          nodeRecord(c, d, p.address, at),
+          read<bigint>(c, 'reading a stake', { address: d.staking, abi: StakingAbi, functionName: 'selfStake', args: [p.address], blockNumber: at }),
           listLeases(c, d, p.address, 'provider')
         ])
         const delegators = [...new Set(delegatedLogs.filter(l => lower(l.args.node!) === p.address).map(l => lower(l.args.delegator!)))].sort()
         const delegations = (await Promise.all(delegators.map(async delegator => ({
-          delegator, amount: await read<bigint>(c, 'reading a delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [delegator, p.address] })
+          delegator, amount: await read<bigint>(c, 'reading a delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [delegator, p.address], blockNumber: at })
         })))).filter(x => x.amount > 0n)
         return {
           address: p.address,
@@ -107,8 +131,10 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       }))
       const committeeSlot = await firstOpened(era)
       const roster = committeeSlot === null ? [] : await slotRoster(c, d, BigInt(committeeSlot))
-      const slarks = await Promise.all(roster.map(async m => ({ address: lower(m.address), delegateTo: delegateToOf((await nodeRecord(c, d, m.address)).attributes, lower(m.address)) })))
-      const results = await Promise.all((await challengeResults(c, d)).filter(r => slots.has(Number(r.slot))).map(async r => {
+      const slarks = await Promise.all(roster.map(async m => ({ address: lower(m.address), delegateTo: delegateToOf((await nodeRecord(c, d, m.address, at)).attributes, lower(m.address)) })))
+      const inEra = (await challengeResults(c, d)).filter(r => slots.has(Number(r.slot)))
+      const counted = (await Promise.all(inEra.map(async r => await blockTime(r.block) <= to + graceSeconds ? r : null))).filter(r => r !== null)
+      const results = await Promise.all(counted.map(async r => {
         const committee = (await challengeCommittee(c, d, r.slot, r.provider)).map(lower)
         return { slot: Number(r.slot), provider: r.provider, passed: r.passed, committee, signers: committee.filter((_, i) => ((r.signers >> BigInt(i)) & 1n) === 1n) }
       }))
