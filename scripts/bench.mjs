@@ -17,7 +17,8 @@ const suites = [
   'packages/node/dist/bench/fizz.js',
   'packages/protocol/dist/bench/bls.js',
   'packages/node/dist/bench/challenges.js',
-  'packages/node/dist/bench/challenge.js'
+  'packages/node/dist/bench/challenge.js',
+  'packages/node/dist/bench/slark.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {
