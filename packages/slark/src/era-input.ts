@@ -25,6 +25,8 @@ export interface EraProviderFacts {
   tier: number
   stake: bigint
   delegations: Delegation[]
+  /** Users' ratings in the era (1–5 stars): how many, their sum. */
+  ratings: { count: number, sum: number }
   /** Leases as the chain has them (unix seconds; end = planned end, closedAt 0 while open). */
   leases: Array<{ start: number, end: number, closedAt: number, pricePerSecond: bigint }>
 }
@@ -75,7 +77,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       attributes: { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 },
       tasks: { assigned: mine.length, completed: mine.filter(r => r.passed).length },
       response: f.response(p.address, (slot, slark) => majority.has(`${slot}:${slark}`)),
-      ratings: { count: 0, sum: 0 },
+      ratings: p.ratings,
       offline: f.offline(p.address).flatMap(sp => {
         const judgedFrom = p.registeredAt + BOOT_GRACE_SECONDS - from
         return sp.to <= judgedFrom ? [] : [{ from: Math.max(sp.from, judgedFrom), to: sp.to }]

@@ -20,7 +20,7 @@ import {
   type ChallengeReveal, type ChallengeSpec, type ChallengeVote, type Hex
 } from '@dcn/protocol'
 import { challengeSpec } from './challenge-spec.js'
-import { epochOf, firstSlotOf, newcomers, slotAt, slotProviders, type ScheduledProvider, type SlotClock } from './schedule.js'
+import { epochOf, firstSlotOf, newcomers, slotAt, slotProviders, slotStart, type ScheduledProvider, type SlotClock } from './schedule.js'
 import { Tally, type Member, type Quorum } from './tally.js'
 import { ballotOf, judge, type Verdict } from './verdict.js'
 
@@ -44,7 +44,8 @@ export interface SlarkChain {
   openSlot: () => Promise<void>
   /** The seed the epoch's plan is drawn from: its first opened slot's. */
   epochSeed: (epoch: number) => Promise<Hex | null>
-  providers: () => Promise<RegisteredProvider[]>
+  /** Registered providers; `reports` counts users' reports up to `asOf` (unix seconds; default: now). */
+  providers: (asOf?: number) => Promise<RegisteredProvider[]>
   /** What the provider's active leases hold of its capacity. */
   inUse: (provider: Address) => Promise<Capacity>
   /** The slot's committee for the provider (bitmap order), with their BLS keys. */
@@ -145,7 +146,8 @@ export class Slark {
     this.stats.slots++
     const epochSeed = await chain.epochSeed(epochOf(slot))
     if (epochSeed === null) return
-    const providers = await chain.providers()
+    // Reports count up to the epoch's start, so the plan is the same all epoch and for every slark.
+    const providers = await chain.providers(slotStart(chain.clock, firstSlotOf(epochOf(slot))))
     // A newcomer is challenged in the first slot after its registration that commits to it.
     const challenged = new Set<string>()
     await Promise.all(newcomers(chain.clock, slot, providers).map(async p => {

@@ -17,8 +17,8 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
     eraSlots: 6,
     params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds },
     providers: [
-      { address: P1, registeredAt: clock.genesis, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
-      { address: P2, registeredAt: clock.genesis, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
+      { address: P1, registeredAt: clock.genesis, ratings: { count: 2, sum: 9 }, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
+      { address: P2, registeredAt: clock.genesis, ratings: { count: 0, sum: 0 }, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
         { start: clock.genesis + 125, end: clock.genesis + 1000, closedAt: 0, pricePerSecond: 2n },
         { start: clock.genesis, end: clock.genesis + 100, closedAt: 0, pricePerSecond: 5n }
       ] }
@@ -46,6 +46,7 @@ test('era window: slots [e·S, (e+1)·S), "hours" are slots', () => {
 test('tasks, failed challenges and workloads per provider, clipped to the era', () => {
   const [p1, p2] = buildEraInput(facts()).providers
   assert.equal(p1.tasks, { assigned: 1, completed: 1 })
+  assert.equal(p1.ratings, { count: 2, sum: 9 })
   assert.equal(p1.failedChallenges, [])
   assert.equal(p2.tasks, { assigned: 2, completed: 1 })
   assert.equal(p2.failedChallenges, [20], 'slot 14 starts 20 s into the era')

@@ -12,6 +12,13 @@ import {
 import { SLOTS_PER_EPOCH, firstSlotOf, type Member, type RegisteredProvider, type SlarkChain } from '@dcn/slark'
 
 const CACHE_MS = 5_000
+const LEASE_RATED = parseAbiItem('event LeaseRated(uint256 indexed leaseId, address indexed provider, uint8 rating)')
+/** A rating this low is a user's report against the provider: it is challenged early in the next epoch. */
+export const REPORT_RATING = 2
+
+export interface RegisteredNode { address: Address, role: number, registeredAt: number, capacity: Capacity }
+export interface Rating { provider: Address, rating: number, time: number }
+
 const LEASE_RESOURCES = parseAbiItem('event LeaseResources(uint256 indexed leaseId, address indexed provider, uint64 cpu, uint64 memoryBytes, uint64 storageBytes, uint32 gpuUnits)')
 
 /** A small time-limited cache of async lookups. */
@@ -27,7 +34,14 @@ function cached<K, V> (ms: number, load: (k: K) => Promise<V>): (k: K) => Promis
   }
 }
 
-export async function slarkChain (c: SettlementClients, d: Deployment): Promise<SlarkChain> {
+/** The chain as a slark needs it; `nodes`, `ratings` and `blockTime` serve its era reports too. */
+export interface SlarkChainView extends SlarkChain {
+  nodes: () => Promise<RegisteredNode[]>
+  ratings: () => Promise<Rating[]>
+  blockTime: (block: bigint) => Promise<number>
+}
+
+export async function slarkChain (c: SettlementClients, d: Deployment): Promise<SlarkChainView> {
   const [genesis, slotSeconds] = await Promise.all([
     read<bigint>(c, 'reading the slot genesis', { address: d.challenges, abi: ChallengesAbi, functionName: 'genesis' }),
     read<bigint>(c, 'reading the slot length', { address: d.challenges, abi: ChallengesAbi, functionName: 'slotSeconds' })
@@ -49,14 +63,24 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
   }
   const blsKey = cached(60_000, async (who: Address) => (await nodeRecord(c, d, who)).blsPublicKey)
 
-  const providers = cached(CACHE_MS, async (_: 'all'): Promise<RegisteredProvider[]> => {
+  const nodes = cached(CACHE_MS, async (_: 'all'): Promise<RegisteredNode[]> => {
     const count = await read<bigint>(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'count' })
     const addrs = await Promise.all(Array.from({ length: Number(count) }, async (_, i) =>
       await read<Address>(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'at', args: [BigInt(i)] })))
     const records = await Promise.all(addrs.map(async a => ({ a, r: await nodeRecord(c, d, a) })))
-    // Providers and fizz nodes sell capacity; gateways sell their fizz nodes'.
-    return records.filter(({ r }) => r.approved && (r.role === ROLE_IDS.provider || r.role === ROLE_IDS.fizz))
-      .map(({ a, r }) => ({ address: a.toLowerCase() as Address, registeredAt: Number(r.registeredAt), reports: 0, capacity: decodeCapacity(r.attributes) }))
+    return records.filter(({ r }) => r.approved)
+      .map(({ a, r }) => ({ address: a.toLowerCase() as Address, role: r.role, registeredAt: Number(r.registeredAt), capacity: decodeCapacity(r.attributes) }))
+  })
+  const blockTimes = new Map<bigint, number>()
+  const blockTime = async (n: bigint): Promise<number> => {
+    let t = blockTimes.get(n)
+    if (t === undefined) blockTimes.set(n, t = Number((await c.public.getBlock({ blockNumber: n })).timestamp))
+    return t
+  }
+  /** Users' ratings of providers' leases (1–5 stars) with their block times. */
+  const ratings = cached(CACHE_MS, async (_: 'all'): Promise<Rating[]> => {
+    const logs = await c.public.getLogs({ address: d.leases, event: LEASE_RATED, fromBlock: BigInt(d.startBlock) })
+    return await Promise.all(logs.map(async l => ({ provider: l.args.provider!.toLowerCase() as Address, rating: Number(l.args.rating), time: await blockTime(l.blockNumber) })))
   })
 
   const inUse = cached(CACHE_MS, async (provider: Address): Promise<Capacity> => {
@@ -84,7 +108,18 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
       }
       return null
     },
-    providers: async () => await providers('all'),
+    // Providers and fizz nodes sell capacity (gateways sell their fizz nodes'); reports are low
+    // ratings up to `asOf`, so every slark plans an epoch from the same ones.
+    providers: async (asOf = Infinity): Promise<RegisteredProvider[]> => {
+      const [all, rated] = await Promise.all([nodes('all'), ratings('all')])
+      return all.filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz).map(n => ({
+        address: n.address, registeredAt: n.registeredAt, capacity: n.capacity,
+        reports: rated.filter(r => r.provider === n.address && r.rating <= REPORT_RATING && r.time <= asOf).length
+      }))
+    },
+    nodes: async () => await nodes('all'),
+    ratings: async () => await ratings('all'),
+    blockTime,
     inUse,
     committee: async (slot, provider): Promise<Member[]> => {
       const addrs = await challengeCommittee(c, d, BigInt(slot), provider)

@@ -8,10 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeAbiParameters, encodeAbiParameters, parseAbiItem, zeroAddress, type Address, type Hex } from 'viem'
 import {
-  StakingAbi, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
+  ROLE_IDS, StakingAbi, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
   slotRecord, slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
 } from '@dcn/protocol'
-import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member, type SlarkChain } from '@dcn/slark'
+import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member } from '@dcn/slark'
+import type { SlarkChainView } from './chain.js'
 import type { Logger } from '../../log.js'
 
 const DELEGATED = parseAbiItem('event Delegated(address indexed delegator, address indexed node, uint256 amount)')
@@ -33,7 +34,7 @@ export interface SlarkEraOptions {
   dir: string
   c: SettlementClients
   d: Deployment
-  chain: SlarkChain
+  chain: SlarkChainView
   observer: EraObserver
   me: Address
   blsSecret: Uint8Array
@@ -63,12 +64,7 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
   // An era's report counts the results on chain by its end plus this grace (late answers, the
   // last slot's votes), and is computed a slot after that, so every slark counts the same ones.
   const graceSeconds = 2 * chain.clock.slotSeconds + 30
-  const blockTimes = new Map<bigint, number>()
-  const blockTime = async (n: bigint): Promise<number> => {
-    let t = blockTimes.get(n)
-    if (t === undefined) blockTimes.set(n, t = Number((await c.public.getBlock({ blockNumber: n })).timestamp))
-    return t
-  }
+  const { blockTime } = chain
   /** The last block at or before a time (binary search; the chain's blocks only move forward). */
   const blockAt = async (time: number): Promise<bigint> => {
     let lo = BigInt(d.startBlock)
@@ -108,7 +104,10 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       // Stakes, tiers and choices as they stood at the era's close (its end plus the grace), read
       // at that block: a slark computing the report later (after it settled and slashed) counts the same.
       const at = await blockAt(to + graceSeconds)
-      const registered = await chain.providers()
+      // Gateways earn liveness rewards too, shared with their fizz nodes by delegation.
+      const registered = (await chain.nodes()).filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz || n.role === ROLE_IDS.gateway)
+      const fizz = new Set(registered.filter(n => n.role === ROLE_IDS.fizz).map(n => n.address))
+      const rated = (await chain.ratings()).filter(r => r.time >= from && r.time <= to + graceSeconds)
       const delegatedLogs = await c.public.getLogs({ address: d.staking, event: DELEGATED, fromBlock: BigInt(d.startBlock), toBlock: at })
       const providers = await Promise.all(registered.filter(p => p.registeredAt < to).map(async p => {
         const [rec, stake, leases] = await Promise.all([
@@ -120,9 +119,11 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         const delegations = (await Promise.all(delegators.map(async delegator => ({
           delegator, amount: await read<bigint>(c, 'reading a delegation', { address: d.staking, abi: StakingAbi, functionName: 'delegation', args: [delegator, p.address], blockNumber: at })
         })))).filter(x => x.amount > 0n)
+        const mine = rated.filter(r => r.provider === p.address)
         return {
           address: p.address,
           registeredAt: p.registeredAt,
+          ratings: { count: mine.length, sum: mine.reduce((a, r) => a + r.rating, 0) },
           tier: rec.tier,
           stake,
           delegations,
@@ -146,7 +147,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         providers,
         slarks,
         results,
-        offline: (p) => observer.offline(p, from, to, o.heartbeatMs),
+        // Fizz nodes publish no heartbeats (their gateway polls them): no evidence, no offline time.
+        offline: (p) => fizz.has(lower(p)) ? [] : observer.offline(p, from, to, o.heartbeatMs),
         response: (p, by) => observer.response(p, slots, by)
       }
     }
