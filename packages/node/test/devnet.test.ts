@@ -46,7 +46,7 @@ test.after(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('devnet writes devnet.json with one matcher, three providers and the bootstrap addresses', async () => {
+test('devnet writes devnet.json with one matcher, three providers, three slarks and the bootstrap addresses', async () => {
   await waitFor(async () => {
     if (devnet.exitCode !== null) throw new Error(`devnet exited with ${devnet.exitCode}: ${out}`)
     return existsSync(file)
@@ -59,12 +59,13 @@ test('devnet writes devnet.json with one matcher, three providers and the bootst
   const providers = info.nodes.filter(n => n.role === 'provider')
   assert.is(matchers.length, 1)
   assert.is(providers.length, 3)
-  assert.is(info.nodes.length, 4)
+  assert.is(info.nodes.filter(n => n.role === 'slark').length, 3, 'three slarks by default')
+  assert.is(info.nodes.length, 7)
   assert.equal(info.bootstrap, matchers[0].addrs)
   assert.is(info.bootstrap.length, 1)
   assert.match(info.bootstrap[0], new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${matchers[0].peerId}$`))
-  assert.is(new Set(info.nodes.map(n => n.peerId)).size, 4, 'distinct peer ids')
-  assert.is(new Set(info.nodes.map(n => n.wallet.toLowerCase())).size, 4, 'distinct wallets')
+  assert.is(new Set(info.nodes.map(n => n.peerId)).size, 7, 'distinct peer ids')
+  assert.is(new Set(info.nodes.map(n => n.wallet.toLowerCase())).size, 7, 'distinct wallets')
   // Every node is up and is who devnet.json says.
   for (const n of info.nodes) {
     const s = await (await fetch(`${n.api}/status`)).json() as { role: string, peerId: string, connectedPeers: number }
@@ -105,7 +106,8 @@ test('a second devnet on the same data dir refuses to start', async () => {
 test('dcn quote finds the devnet from devnet.json alone and gets a winner', async () => {
   const info = readJson<DevnetFile>(file)
   const m = join(dir, 'web.yaml')
-  writeFileSync(m, manifest({ cpu: '1', memory: '1Gi' }))
+  // Half of a devnet provider's 1 GiB of memory and disk: the demo already holds some of one of them.
+  writeFileSync(m, manifest({ cpu: '1', memory: '512Mi', storage: '512Mi' }))
   const r = await runDcn(['quote', m, '--json', '--data-dir', dir], 60_000)
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
   const q = JSON.parse(r.stdout) as { bids: Array<{ bid: { bidder: string } }>, winner: { bid: { bidder: string } } | null, decisions: unknown[] }

@@ -27,6 +27,8 @@ import { testDocker } from './helpers/docker.js'
 import { waitFor } from './helpers/cluster.js'
 
 const MiB = 2 ** 20
+/** Providers this small keep the test's challenges light. */
+const SMALL = { cpu: '1', memory: '512Mi', storage: '256Mi' }
 const dir = mkdtempSync(join(tmpdir(), 'dcn-slark-'))
 let devnet: Devnet
 let c: SettlementClients
@@ -38,7 +40,8 @@ test.before(async () => {
   await testDocker()
   devnet = await startDevnet({
     dataDir: dir, providers: 2, fizz: 1, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
-    providerOverrides: [undefined, { spoofCapacity: 4 }], slarkOverrides: [undefined, undefined, { lie: true }]
+    // provider-1 starts where a new provider does, at tier 7 (no liveness reward), to be promoted
+    providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL }], slarkOverrides: [undefined, undefined, { lie: true }]
   })
   const { chain } = devnet.info
   c = settlementClients(chain!.rpcUrl, chain!.chainId, privateKeyToAccount(`0x${'11'.repeat(32)}`))
@@ -120,7 +123,7 @@ test('eras settle in order: the three slarks computed the same reports, and thos
   }
 })
 
-test('the spoofer is slashed from its stake for each failed challenge; the providers are paid; slarks\' rewards are delegated in their name', async () => {
+test('the spoofer is slashed from its stake for each failed challenge and paid for its other hours; slarks\' rewards are delegated in their name', async () => {
   const d = devnet.info.chain!.deployment
   const settled = Number(await nextEra(c, d))
   const reports = Array.from({ length: settled }, (_, e) => savedReport('slark-1', e).report.payouts)
@@ -131,7 +134,9 @@ test('the spoofer is slashed from its stake for each failed challenge; the provi
   assert.is(slashed > 0n, failed.length > 0, `${failed.length} failed challenges, ${slashed} wei slashed`)
   const stake = await read<bigint>(c, 'stake', { address: d.staking, abi: StakingAbi, functionName: 'selfStake', args: [spoofer] })
   assert.is(stake, parseAmount('100') - slashed, 'the slash left the spoofer\'s own stake')
-  assert.ok(sum(reports.flatMap(r => r.rewards.filter(x => x.account === wallet('provider-1')))) > 0n, 'the honest provider earned')
+  // The spoofer (tier 4) still earns its other hours; the honest provider-1 holds tier 7, which earns nothing.
+  assert.ok(sum(reports.flatMap(r => r.rewards.filter(x => x.account === spoofer))) > 0n, 'the spoofer earned its other hours')
+  assert.is(sum(reports.flatMap(r => r.rewards.filter(x => x.account === wallet('provider-1')))), 0n)
   assert.is(sum(reports.flatMap(r => r.slashes.filter(x => x.account === wallet('provider-1')))), 0n)
   for (const s of ['slark-1', 'slark-2']) {
     const delegated = sum(reports.flatMap(r => r.delegations.filter(x => x.slark === wallet(s))))
@@ -141,13 +146,23 @@ test('the spoofer is slashed from its stake for each failed challenge; the provi
   }
 })
 
+test('the honest provider, meeting tier 6 era after era, is promoted after exactly three eras', async () => {
+  const d = devnet.info.chain!.deployment
+  await waitFor(async () => await nextEra(c, d) >= 3n, 240_000, 'three eras settled')
+  interface P { address: string, tierBefore: number, tierAfter: number, bestTierMet: number | null, history: { promoteStreak: number } }
+  const p1 = [0, 1, 2].map(e => (savedReport('slark-1', e).report as unknown as { providers: P[] }).providers.find(p => p.address === wallet('provider-1'))!)
+  assert.equal(p1.map(p => p.bestTierMet !== null && p.bestTierMet <= 6), [true, true, true], `tiers met: ${p1.map(p => String(p.bestTierMet)).join(', ')}`)
+  assert.equal(p1.map(p => [p.tierBefore, p.tierAfter]), [[7, 7], [7, 7], [7, 6]])
+  assert.is((await nodeRecord(c, d, wallet('provider-1'))).tier, 6, 'the Rewards contract set the new tier')
+})
+
 test('slarks report their work on /status and in metrics', async () => {
   const s = devnet.info.nodes.find(n => n.name === 'slark-1')!
-  await waitFor(async () => ((await (await fetch(`${s.api}/status`)).json()) as { slark: { eras: { settled: number } } }).slark.eras.settled >= 2, 10_000, 'slark-1 to carry two eras')
+  await waitFor(async () => ((await (await fetch(`${s.api}/status`)).json()) as { slark: { eras: { settled: number } } }).slark.eras.settled >= 3, 10_000, 'slark-1 to carry three eras')
   const status = await (await fetch(`${s.api}/status`)).json() as { slark: { slots: number, votes: number, eras: { settled: number } }, bls: string }
   assert.ok(status.slark.slots > 0)
   assert.ok(status.slark.votes > 0)
-  assert.ok(status.slark.eras.settled >= 2)
+  assert.ok(status.slark.eras.settled >= 3)
   assert.is(status.bls, 'blst-native')
   const metrics = await (await fetch(`${s.api}/metrics`)).text()
   assert.match(metrics, /dcn_challenge_votes_total\{verdict="pass"\} [1-9]/)

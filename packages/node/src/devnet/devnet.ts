@@ -157,11 +157,12 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
     for (let i = 0; i < opts.providers; i++) {
       opts.signal?.throwIfAborted()
       const p = PROVIDER_PROFILES[i % PROVIDER_PROFILES.length]
-      tiers.set(`provider-${i + 1}`, p.tier)
+      const tier = Number(opts.providerOverrides?.[i]?.tier ?? p.tier)
+      tiers.set(`provider-${i + 1}`, tier)
       runners.push(await launch(`provider-${i + 1}`, 'provider', {
         heartbeat: opts.heartbeat ?? '10s',
         provider: {
-          region: p.region, tier: p.tier, capacity: slarks > 0 ? provable(p.capacity) : p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
+          region: p.region, tier, capacity: slarks > 0 ? provable(p.capacity) : p.capacity, tokens: ['SPON'], pricing: { strategy: 'scale', perHour: p.perHour },
           // Workloads are reachable from this machine only.
           ingress: { bind: '127.0.0.1', host: '127.0.0.1' },
           manifestTimeout: opts.manifestTimeout ?? '5m',
@@ -233,11 +234,12 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
 
 /**
  * With slarks, providers register what this machine can prove: their profile's capacity capped
- * at the machine's cores, 512 MiB of memory and 256 MiB of disk, no GPU (a challenge asks for
- * up to 90% of it, and several providers may be challenged at once).
+ * at the machine's cores, 1 GiB of memory and 1 GiB of disk, no GPU — room for the examples'
+ * orders, while a challenge (up to 90% of it; several providers may be challenged at once)
+ * stays within what a laptop or a CI machine can give.
  */
 function provable (c: ProviderProfile['capacity']): ProviderProfile['capacity'] {
-  return { cpu: String(Math.min(Number(c.cpu), cpus().length)), memory: '512Mi', storage: '256Mi' }
+  return { cpu: String(Math.min(Number(c.cpu), cpus().length)), memory: '1Gi', storage: '1Gi' }
 }
 
 /**

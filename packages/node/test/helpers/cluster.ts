@@ -171,7 +171,7 @@ export function providerConfig (region: string, tier: number, cpu: string, memor
   }
 }
 
-export function manifest (opts: { cpu?: string, memory?: string, region?: string, tier?: number, maxPerHour?: string } = {}): string {
+export function manifest (opts: { cpu?: string, memory?: string, storage?: string, region?: string, tier?: number, maxPerHour?: string } = {}): string {
   return `version: "1.0"
 services:
   web:
@@ -185,7 +185,7 @@ profiles:
     web:
       cpu: ${opts.cpu ?? '1'}
       memory: ${opts.memory ?? '1Gi'}
-      storage: 1Gi
+      storage: ${opts.storage ?? '1Gi'}
   placement:
     main:
 ${opts.region === undefined ? '' : `      region: ${opts.region}\n`}${opts.tier === undefined ? '' : `      tier: ${opts.tier}\n`}      pricing:
