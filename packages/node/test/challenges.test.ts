@@ -14,6 +14,7 @@ import {
   type Hex, type SettlementClients
 } from '@dcn/protocol'
 import { ChallengeNet, type Member } from './helpers/committee.js'
+import { rejects } from './helpers/chain.js'
 
 let net: ChallengeNet
 let harness: Address
@@ -36,17 +37,6 @@ test.after(async () => {
 
 async function call<T> (functionName: string, args: readonly unknown[]): Promise<T> {
   return await net.foundation.c.public.readContract({ address: harness, abi: BLSHarnessAbi, functionName, args } as Parameters<SettlementClients['public']['readContract']>[0]) as T
-}
-
-async function rejects (fn: () => Promise<unknown>, reason: string): Promise<void> {
-  try {
-    await fn()
-  } catch (err) {
-    assert.instance(err, SettlementError)
-    assert.ok((err as Error).message.includes(reason), `expected "${reason}" in: ${(err as Error).message}`)
-    return
-  }
-  assert.unreachable(`expected a refusal with "${reason}"`)
 }
 
 /** Opens the next slot and has a member of `provider`'s committee commit; returns the slot and committee. */

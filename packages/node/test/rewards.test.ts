@@ -15,6 +15,7 @@ import {
   type EraInput, type Hex, type ProviderMetrics
 } from '@dcn/protocol'
 import { ChallengeNet, type Member } from './helpers/committee.js'
+import { rejects } from './helpers/chain.js'
 
 const ERA_SLOTS = 3
 const POOL = parseEther('1000000')
@@ -46,17 +47,6 @@ test.after(async () => {
 })
 
 const encode = (r: Report): Hex => encodeAbiParameters(ERA_REPORT_ABI, [r])
-
-async function rejects (fn: () => Promise<unknown>, reason: string): Promise<void> {
-  try {
-    await fn()
-  } catch (err) {
-    assert.instance(err, SettlementError)
-    assert.ok((err as Error).message.includes(reason), `expected "${reason}" in: ${(err as Error).message}`)
-    return
-  }
-  assert.unreachable(`expected a refusal with "${reason}"`)
-}
 
 async function view<T> (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[] = []): Promise<T> {
   return await net.foundation.c.public.readContract({ address, abi, functionName, args } as never) as T

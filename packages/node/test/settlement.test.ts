@@ -11,7 +11,7 @@ import {
   resumeLease, setTier, solBid, solMatch, solOrder, waitForReceipt, withdrawEscrow, withdrawLease, write,
   type LeaseSigned, type SettlementClients
 } from '@dcn/protocol'
-import { FOUNDATION_FEE_BPS, TOKEN_FEE_BPS, TestChain, bps, type Actor } from './helpers/chain.js'
+import { FOUNDATION_FEE_BPS, TOKEN_FEE_BPS, TestChain, bps, rejects, type Actor } from './helpers/chain.js'
 
 let chain: TestChain
 const CLOSE = { Owner: 0, Provider: 1, Expired: 2, Updated: 3 } as const
@@ -37,17 +37,6 @@ async function balances (who: Actor, token: Address): Promise<{ unlocked: bigint
 
 async function closedEvents (leaseId: bigint, fromBlock = BigInt(chain.d.startBlock)) {
   return await chain.reader.getContractEvents({ address: chain.d.leases, abi: LeasesAbi, eventName: 'LeaseClosed', args: { leaseId }, fromBlock })
-}
-
-async function rejects (fn: () => Promise<unknown>, reason: string): Promise<void> {
-  try {
-    await fn()
-  } catch (err) {
-    assert.instance(err, SettlementError)
-    assert.ok((err as Error).message.includes(reason), `expected "${reason}" in: ${(err as Error).message}`)
-    return
-  }
-  assert.unreachable(`expected a refusal with "${reason}"`)
 }
 
 const leaseArgs = (s: LeaseSigned) => [solOrder(s.order), s.orderSig, solBid(s.bid), s.bidSig, solMatch(s.match), s.matchSig] as const

@@ -3,11 +3,12 @@
  * a staked provider, a registered matcher, funded users, a builder of signed order/bid/match
  * bundles, exact control of block time, and batched reads of every escrow balance.
  */
+import * as assert from 'uvu/assert'
 import { createPublicClient, http, keccak256, parseEther, toHex, type Account, type Chain as ViemChain, type PublicClient, type Transport } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import {
   EscrowAbi, LeasesAbi, TokenAbi, blsKeyFromBytes, blsRegistration, chainOf, deployContracts, deposit, digest, ensureStake, faucet,
-  registerNode, settlementClients, sign, typedData, walletFromKey,
+  SettlementError, registerNode, settlementClients, sign, typedData, walletFromKey,
   type Address, type Bid, type Deployment, type Hex, type LeaseSigned, type Match, type MessageBodies, type MessageKind, type Order,
   type Resources, type SettlementClients
 } from '@dcn/protocol'
@@ -288,4 +289,16 @@ export class TestChain {
   static recorded (s: Snapshot, symbol: string): bigint {
     return Object.values(s.balances[symbol]).reduce((sum, [unlocked, locked]) => sum + unlocked + locked, 0n) + s.fees[symbol]
   }
+}
+
+/** Asserts that a chain operation fails with a SettlementError whose message holds `reason`. */
+export async function rejects (fn: () => Promise<unknown>, reason: string): Promise<void> {
+  try {
+    await fn()
+  } catch (err) {
+    assert.instance(err, SettlementError)
+    assert.ok((err as Error).message.includes(reason), `expected "${reason}" in: ${(err as Error).message}`)
+    return
+  }
+  assert.unreachable(`expected a refusal with "${reason}"`)
 }
