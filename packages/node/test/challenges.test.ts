@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak256, toHex, type Address } from 'viem'
 import {
-  BLSHarnessAbi, BLSHarnessBytecode, BLS_POP_DST, BLS_SIG_DST, ChallengesAbi, ProviderRegistryAbi, SettlementError, bitmapOf, blsAggregateSignatures,
+  BLSHarnessAbi, BLSHarnessBytecode, BLS_POP_DST, BLS_SIG_DST, ChallengesAbi, ProviderRegistryAbi, bitmapOf, blsAggregateSignatures,
   blsRegistration, blsSign, challengeCommittee, challengeResultMessage, commitChallenge, committeeOf, g1ToEip2537, g2ToEip2537, getChallenge, hashToG2, nodeRecord,
   openSlot, registerNode, slarkVotes, slotRoster, submitChallengeResult, waitForReceipt, write,
   type Hex, type SettlementClients

@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { encodeAbiParameters, keccak256, parseEther, toHex, type Address } from 'viem'
 import {
-  ChallengesAbi, DEFAULT_ERA_PARAMS, ERA_REPORT_ABI, ProviderRegistryAbi, RewardsAbi, SettlementError, StakingAbi, TokenAbi, blsAggregateSignatures, blsSign,
+  ChallengesAbi, DEFAULT_ERA_PARAMS, ERA_REPORT_ABI, ProviderRegistryAbi, RewardsAbi, StakingAbi, TokenAbi, blsAggregateSignatures, blsSign,
   computeEra, encodeEraReport, ensureStake, eraHistoryHash, eraMessage, eraRecord, faucet, nextEra, openSlot, rewardPool, setTier, signerBitmap,
   slotRoster, submitEraReport, write,
   type EraInput, type Hex, type ProviderMetrics

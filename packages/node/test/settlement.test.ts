@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { keccak256, parseEventLogs, toHex, type Address } from 'viem'
 import {
-  EscrowAbi, GAS_HEADROOM, LeasesAbi, SettlementError, accrued, closeLease, createLease, deposit, escrowBalance, getLease, pauseLease, rateLease,
+  EscrowAbi, GAS_HEADROOM, LeasesAbi, accrued, closeLease, createLease, deposit, escrowBalance, getLease, pauseLease, rateLease,
   resumeLease, setTier, solBid, solMatch, solOrder, waitForReceipt, withdrawEscrow, withdrawLease, write,
   type LeaseSigned, type SettlementClients
 } from '@dcn/protocol'
