@@ -3,7 +3,7 @@
  * `startNode` is what `dcn node` runs; benchmarks and simulations call it in-process.
  */
 import { Registry } from 'prom-client'
-import { BLS_BACKEND, SECP256K1_BACKEND, TOPICS, blsRegistration, registerNode, type Role } from '@dcn/protocol'
+import { BLS_BACKEND, SECP256K1_BACKEND, TOPICS, blsRegistration, registerNode, type Address, type Role } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
@@ -155,7 +155,10 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       node.bidEngine = gw.engine
       node.gateway = gw
       stoppers.push(() => { void gw.stop() })
-      const beats = new Heartbeats({ gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, supply: gw.engine.supply, tier: () => gw.engine.tier, intervalMs: config.heartbeatMs })
+      const beats = new Heartbeats({
+        gossip, metrics, log, wallet: identity.wallet.address, peerId: identity.peerId, role: config.role, config: config.provider, supply: gw.engine.supply, tier: () => gw.engine.tier,
+        subnet: () => directory!.list().filter(f => f.online).map(f => f.record.wallet.toLowerCase() as Address).slice(0, 256), intervalMs: config.heartbeatMs
+      })
       beats.start()
       stoppers.push(() => { beats.stop() })
     } else if (config.role === 'fizz' && settlement !== undefined && gateway !== undefined) {

@@ -420,6 +420,7 @@ function heartbeat (n: number, over: Partial<Heartbeat> = {}): Heartbeat {
     tokens: [SPON],
     pricing: 'scale',
     prices: { cpu: 1000n, memory: 100n, storage: 10n, gpu: 100000n },
+    subnet: [],
     seq: 1,
     createdMs: 0,
     expiry: 0,

@@ -88,6 +88,7 @@ export const EIP712_TYPES = {
     { name: 'tokens', type: 'address[]' },
     { name: 'pricing', type: 'string' },
     { name: 'prices', type: 'UnitPrices' },
+    { name: 'subnet', type: 'address[]' },
     { name: 'seq', type: 'uint64' },
     { name: 'createdMs', type: 'uint64' },
     { name: 'expiry', type: 'uint64' }

@@ -83,6 +83,7 @@ export const BODY_SCHEMAS: { [K in MessageKind]: Parser<MessageBodies[K]> } = {
     tokens: arr(address, 16),
     pricing: oneOf('scale', 'script'),
     prices: pricesSchema,
+    subnet: arr(address, 256),
     seq: uint(MAX_SAFE),
     createdMs: uint(MAX_SAFE),
     expiry: uint(MAX_SAFE)

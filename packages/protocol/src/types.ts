@@ -129,6 +129,8 @@ export interface Heartbeat {
   /** 'scale' providers publish their unit prices; 'script' prices are only known by bidding. */
   pricing: 'scale' | 'script'
   prices: UnitPrices
+  /** A gateway's fizz nodes that answered its last poll (their liveness, for slarks); [] for others. */
+  subnet: Address[]
   seq: number
   createdMs: number
   expiry: number

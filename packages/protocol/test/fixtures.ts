@@ -94,6 +94,7 @@ export function makeHeartbeat (wallet: Address, over: Partial<Heartbeat> = {}): 
     tokens: [TOKEN, lower('0x' + '22'.repeat(20))],
     pricing: 'scale',
     prices: { cpu: 10n, memory: 2n ** 200n, storage: 0n, gpu: 99_999_999_999_999_999_999n },
+    subnet: [],
     seq: 42,
     createdMs: NOW,
     expiry: NOW_S + 60,

@@ -20,6 +20,8 @@ export interface HeartbeatOptions {
   supply: Pick<Supply, 'capacity' | 'available'>
   /** The current tier (it changes with the chain's registry). */
   tier: () => number
+  /** A gateway's fizz nodes online now (their wallets). */
+  subnet?: () => Address[]
   intervalMs: number
 }
 
@@ -86,6 +88,7 @@ export class Heartbeats {
       tokens: config.tokens,
       pricing: config.pricing.strategy,
       prices: config.pricing.strategy === 'scale' ? config.pricing.prices : NO_PRICES,
+      subnet: this.opts.subnet?.() ?? [],
       seq: this.seq,
       createdMs: now,
       expiry: Math.floor(now / 1000) + Math.ceil(3 * this.opts.intervalMs / 1000)

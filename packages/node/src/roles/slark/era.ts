@@ -106,7 +106,6 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       const at = await blockAt(to + graceSeconds)
       // Gateways earn liveness rewards too, shared with their fizz nodes by delegation.
       const registered = (await chain.nodes()).filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz || n.role === ROLE_IDS.gateway)
-      const fizz = new Set(registered.filter(n => n.role === ROLE_IDS.fizz).map(n => n.address))
       const rated = (await chain.ratings()).filter(r => r.time >= from && r.time <= to + graceSeconds)
       const delegatedLogs = await c.public.getLogs({ address: d.staking, event: DELEGATED, fromBlock: BigInt(d.startBlock), toBlock: at })
       const providers = await Promise.all(registered.filter(p => p.registeredAt < to).map(async p => {
@@ -147,8 +146,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         providers,
         slarks,
         results,
-        // Fizz nodes publish no heartbeats (their gateway polls them): no evidence, no offline time.
-        offline: (p) => fizz.has(lower(p)) ? [] : observer.offline(p, from, to, o.heartbeatMs),
+        // Fizz nodes beat through their gateway's heartbeats (the ones its polls found online).
+        offline: (p) => observer.offline(p, from, to, o.heartbeatMs),
         response: (p, by) => observer.response(p, slots, by)
       }
     }

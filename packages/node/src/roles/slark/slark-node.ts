@@ -88,7 +88,11 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     onResult: (_slot, _provider, passed, mine) => { if (mine) metrics.challengeResults.inc({ result: passed ? 'passed' : 'failed' }) },
     onResponse: (ms) => { metrics.challengeSeconds.observe(ms / 1000) }
   })
-  const offBeat = gossip.on('heartbeat', (m) => { observer.heartbeat(m.body.wallet, m.body.createdMs) })
+  // A gateway's heartbeat vouches for the fizz nodes that answered its last poll (they publish none).
+  const offBeat = gossip.on('heartbeat', (m) => {
+    observer.heartbeat(m.body.wallet, m.body.createdMs)
+    for (const fizz of m.body.subnet) observer.heartbeat(fizz, m.body.createdMs)
+  })
   const offReveal = gossip.on('challenge-reveal', async (m) => { await slark.onReveal(m.body) })
   const offVote = gossip.on('challenge-vote', async (m) => {
     observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs)
