@@ -154,6 +154,11 @@ test('the honest provider, meeting tier 6 era after era, is promoted after exact
   assert.equal(p1.map(p => p.bestTierMet !== null && p.bestTierMet <= 6), [true, true, true], `tiers met: ${p1.map(p => String(p.bestTierMet)).join(', ')}`)
   assert.equal(p1.map(p => [p.tierBefore, p.tierAfter]), [[7, 7], [7, 7], [7, 6]])
   assert.is((await nodeRecord(c, d, wallet('provider-1'))).tier, 6, 'the Rewards contract set the new tier')
+  // The fizz node publishes no heartbeats: its gateway's, listing the fizz nodes its polls found online, keep it up.
+  for (const e of [1, 2]) {
+    const fizz = (savedReport('slark-1', e).report as unknown as { providers: Array<{ address: string, uptimePpm: number }> }).providers.find(p => p.address === wallet('fizz-1'))!
+    assert.is(fizz.uptimePpm, 1_000_000, `fizz-1 up all of era ${e}`)
+  }
 })
 
 test('slarks report their work on /status and in metrics', async () => {
