@@ -16,6 +16,11 @@
  * (`Frames` reads through the stream's async iterator, which buffers without limit), so the
  * bytes after it are handed to the pipe, not lost.
  *
+ * The pipe's sockets (accepted by the Ingress, connected to containers by `connectTcp()`) read
+ * with Node's `onread` into memory of their own, without an allocation per read and without the
+ * stream machinery (`socket-reads.ts`; the Ingress servers take accepted sockets over for it,
+ * `reading-server.ts`); any other socket given to `splice()` / `pipe()` is read by 'data' events.
+ *
  * Two libp2p 3 behaviours the pipe works around (`splice.ts`): `stream.onDrain()` resolves at
  * once after the first drain (its promise is never renewed), so `if (!send()) await onDrain()`
  * queues without limit; and yamux emits 'drain' on every window update however small. The

@@ -9,9 +9,11 @@
  * that backend (keep-alive requests, bodies and upgrades go through as bytes). Unknown hosts get
  * a 404, malformed requests a 400, both with a one-line body and the connection closed.
  */
-import { createServer, type Server, type Socket } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import type { PeerId } from '@libp2p/interface'
 import { parseHead } from './http-head.js'
+import { createReadingServer } from './reading-server.js'
+import { readChunks } from './socket-reads.js'
 import { parseTunnelRequest, type TunnelLog, type TunnelRequest } from './tunnel.js'
 
 /** Where a connection to an endpoint goes: a fizz node and the container port behind it. */
@@ -85,6 +87,8 @@ interface Entry {
 const KEY = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' }
 const noop = (): void => {}
+/** Accepted sockets reach `accept`/`acceptHttp` paused and read with `onread` (reading-server.ts). */
+const SOCKET_OPTIONS = { allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }
 
 function checkPort (n: unknown, what: string, min = 1): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > 65535) throw new Error(`${what} must be a port number (${min}-65535), got ${String(n)}`)
@@ -190,7 +194,7 @@ export class Ingress {
   async listenHttp (): Promise<number> {
     if (this.closed) throw new Error('the ingress is closed')
     this.httpListening ??= (async () => {
-      const server = createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, socket => { this.acceptHttp(socket) })
+      const server = createReadingServer(SOCKET_OPTIONS, socket => { this.acceptHttp(socket) })
       this.http = server
       try {
         await listen(server, this.opts.bindHost, this.opts.httpPort)
@@ -230,7 +234,7 @@ export class Ingress {
   private async listenPool (onConnection: (socket: Socket) => void, wanted?: number): Promise<{ server: Server, port: number }> {
     const { from, to } = this.opts.ports
     const size = to - from + 1
-    const server = (): Server => createServer({ allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, onConnection)
+    const server = (): Server => createReadingServer(SOCKET_OPTIONS, onConnection)
     if (wanted !== undefined) {
       if (!Number.isInteger(wanted) || wanted < from || wanted > to) throw new Error(`port ${wanted} is outside the pool ${from}-${to}`)
       if (this.reserved.has(wanted)) throw new Error(`port ${wanted} is used by another endpoint`)
@@ -321,7 +325,7 @@ export class Ingress {
     timer.unref()
     const finish = (): void => {
       clearTimeout(timer)
-      socket.removeListener('data', onData)
+      stopReading()
       socket.removeListener('end', onEnd)
       socket.pause()
     }
@@ -341,8 +345,9 @@ export class Ingress {
       if (buf.length === 0) socket.end()
       else respond(socket, 400, 'connection ended inside the request head')
     }
-    socket.on('data', onData)
+    const stopReading = readChunks(socket, onData)
     socket.on('end', onEnd)
+    socket.resume()
   }
 }
 
@@ -351,6 +356,7 @@ function respond (socket: Socket, status: number, message: string): void {
   if (socket.destroyed || socket.writableEnded) return
   const body = message.replace(/[\r\n]+/g, ' ') + '\n'
   socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  readChunks(socket, noop)
   socket.resume()
   setTimeout(() => { socket.destroy() }, 5_000).unref()
 }

@@ -6,10 +6,11 @@
  *   when the socket's buffer is full the stream is paused (yamux stops granting window, so the
  *   remote stops sending) until the socket drains. The remote closing its side (yamux FIN)
  *   ends the socket (TCP FIN) once everything before it is written.
- * - socket → stream: reads go to `stream.send()` (back-to-back full reads gathered into one
- *   frame of up to 1 MiB); while 256 KiB or more wait in the stream's queue the socket is paused
- *   (the kernel's buffers then push back on the sender). The socket's FIN closes the stream's
- *   writing side.
+ * - socket → stream: reads (`readChunks()` of socket-reads.ts: views of 1 MiB slabs for sockets
+ *   made there, 'data' events for others) go to `stream.send()` (back-to-back full reads gathered
+ *   into one frame of up to 1 MiB); while 256 KiB or more wait in the stream's queue the socket is
+ *   paused (the kernel's buffers then push back on the sender). The socket's FIN closes the
+ *   stream's writing side.
  * - an error on either side aborts the other: a stream reset destroys the socket with a TCP
  *   RST (so the peer sees the truncation), a socket error or early close aborts the stream.
  *
@@ -19,6 +20,7 @@
 import type { Socket } from 'node:net'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { readChunks } from './socket-reads.js'
 
 /** yamux's largest receive window (16 MiB) with room to spare: what a paused stream may still receive. */
 const PAUSED_READ_BUFFER = 64 * 2 ** 20
@@ -27,8 +29,6 @@ const PAUSED_READ_BUFFER = 64 * 2 ** 20
  * below one yamux frame, so pausing at it would stop and restart the window on every message.
  */
 const SOCKET_BUFFER = 256 * 1024
-/** What one socket read returns at most (libuv's read buffer): a read this long means more is waiting. */
-const FULL_READ = 64 * 1024
 /** Full reads are gathered up to this much into one send. */
 const COALESCE = 1024 * 1024
 /** The socket is paused while this much waits in the stream's queue. */
@@ -122,10 +122,11 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       stream.removeEventListener('idle', onStreamDrain)
       if (!socket.destroyed) socket.resume()
     }
-    // Full socket reads (64 KiB: more is waiting) are gathered until the I/O phase ends (up to
-    // 1 MiB) and sent as one yamux frame: a 64 KiB frame costs two Noise messages (one of 29
-    // bytes), a window update and on the other side a write to its socket; a 1 MiB frame costs
-    // 17 messages, one update and one write. A short read goes at once (no added latency).
+    // Full socket reads (the read filled its buffer: more is waiting) are gathered until the I/O
+    // phase ends (up to 1 MiB) and sent as one yamux frame: a 64 KiB frame costs two Noise
+    // messages (one of 29 bytes), a window update and on the other side a write to its socket; a
+    // 1 MiB frame costs 17 messages, one update and one write. A short read goes at once (no
+    // added latency).
     let pending: Buffer[] = []
     let pendingBytes = 0
     let flushScheduled = false
@@ -148,11 +149,11 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       stream.addEventListener('drain', onStreamDrain)
       stream.addEventListener('idle', onStreamDrain)
     }
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer, full: boolean): void => {
       result.sent += chunk.byteLength
       pending.push(chunk)
       pendingBytes += chunk.byteLength
-      if (chunk.byteLength >= FULL_READ && pendingBytes < COALESCE) {
+      if (full && pendingBytes < COALESCE) {
         if (!flushScheduled) { flushScheduled = true; setImmediate(flush) }
         return
       }
@@ -173,13 +174,14 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       done()
     }
 
+    let stopReading: (() => void) | undefined
     const done = (): void => {
       if (finished || !socketClosed || !streamClosed) return
       finished = true
       stream.removeEventListener('message', onMessage)
       stream.removeEventListener('end', onEnd)
       stream.removeEventListener('close', onClose)
-      socket.removeListener('data', onData)
+      stopReading?.()
       socket.removeListener('end', onSocketEnd)
       socket.removeListener('close', onSocketClose)
       socket.removeListener('drain', resumeStream)
@@ -197,7 +199,7 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
     if (socket.destroyed) { fail('socket closed'); done(); return }
 
     if (opts.leftover !== undefined && opts.leftover.byteLength > 0) toSocket(opts.leftover)
-    if (opts.head !== undefined && opts.head.byteLength > 0) onData(Buffer.from(opts.head.buffer, opts.head.byteOffset, opts.head.byteLength))
+    if (opts.head !== undefined && opts.head.byteLength > 0) onData(Buffer.from(opts.head.buffer, opts.head.byteOffset, opts.head.byteLength), false)
 
     // The remote may have closed its side during the handshake, before these listeners.
     if (stream.readableEnded && stream.readBufferLength === 0) onEnd()
@@ -207,7 +209,7 @@ export async function splice (stream: Stream, socket: Socket, opts: SpliceOption
       // Paused during the handshake (or never started): let the remote send.
       resumeStream()
     }
-    socket.on('data', onData)
+    stopReading = readChunks(socket, onData)
     socket.on('end', onSocketEnd)
     if (socket.readableEnded) onSocketEnd()
     else if (!waiting) socket.resume()

@@ -8,12 +8,13 @@
  * the answer the stream carries the connection's raw bytes both ways; each side closing its
  * writing side is the TCP FIN of its socket, a reset of either is a reset of the other.
  */
-import { connect as netConnect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { AbortOptions, Connection, PeerId, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { FrameError, Frames, PROTOCOLS, SchemaError, obj, str, uint } from '@dcn/protocol'
 import { FrameReader } from './frame-reader.js'
 import { splice, type SpliceResult } from './splice.js'
+import { connectSlabReads } from './socket-reads.js'
 
 export const TUNNEL_PROTOCOL = PROTOCOLS.tunnel
 
@@ -204,10 +205,13 @@ async function refuse (stream: Stream, reader: FrameReader, err: unknown, log: T
   }
 }
 
-/** A TCP connection (half-open allowed, no Nagle), or the connect error. */
+/**
+ * A TCP connection (half-open allowed, no Nagle), or the connect error. It reads with `onread`
+ * (socket-reads.ts) and only once resumed (splice does it).
+ */
 export async function connectTcp (host: string, port: number, timeoutMs: number): Promise<Socket> {
   return await new Promise<Socket>((resolve, reject) => {
-    const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 })
+    const socket = connectSlabReads({ host, port, allowHalfOpen: true, noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 })
     const timer = setTimeout(() => { socket.destroy(new Error(`connect timed out after ${timeoutMs} ms`)) }, timeoutMs)
     const onError = (err: Error): void => { clearTimeout(timer); reject(err) }
     socket.once('error', onError)

@@ -10,7 +10,8 @@ import { Agent } from 'node:http'
 import { createHash } from 'node:crypto'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import type { Libp2p } from 'libp2p'
-import { Ingress, handleTunnels, openTunnel, parseHead, hostName, type Route, type TunnelHandler, type TunnelRequest } from '../src/index.js'
+import { Ingress, connectTcp, handleTunnels, openTunnel, parseHead, hostName, type Route, type TunnelHandler, type TunnelRequest } from '../src/index.js'
+import { hasSlabReads } from '../src/socket-reads.js'
 import {
   canListen, counterServer, echoServer, exchange, freePort, freeRange, gatewayAndFizz, get, httpServer, randomBytes, raw, sha256, waitFor,
   type Backend
@@ -337,6 +338,129 @@ test('50 concurrent connections all work, and everything is released afterwards'
   await waitFor(() => handler.active === 0, 5000, 'tunnels to close')
   await waitFor(() => ingress.endpoints().every(e => e.connections === 0), 5000, 'connections to close')
   await waitFor(() => gateway.getConnections(fizz.peerId)[0].streams.length === 0, 5000, 'streams to close')
+})
+
+test('the fast path both ways: client and container sockets read with onread; 32 MB up and 24 MB down intact, with half-close', async () => {
+  const up = randomBytes(32 * 2 ** 20 + 5)
+  const down = randomBytes(24 * 2 ** 20 + 3)
+  // The container sends its payload at once, reads everything until the client's FIN, then
+  // answers what it got and ends.
+  const server = createServer({ allowHalfOpen: true }, s => {
+    s.on('error', () => {})
+    const hash = createHash('sha256')
+    let n = 0
+    s.on('data', (d: Buffer) => { n += d.length; hash.update(d) })
+    s.on('end', () => { s.end(` ${n} ${hash.digest('hex')}`) })
+    s.write(down)
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  containers.set('both/0/5', (server.address() as { port: number }).port)
+  const piped: boolean[] = []
+  const fast = new Ingress({
+    bindHost: '127.0.0.1',
+    ports: await freeRange(1).then(from => ({ from, to: from })),
+    httpPort: 0,
+    domain: DOMAIN,
+    open: async (target) => {
+      const tunnel = await openTunnel(gateway, target.peer, target.request)
+      return { pipe: async (socket, head) => { piped.push(hasSlabReads(socket)); return await tunnel.pipe(socket, head) }, abort: tunnel.abort }
+    }
+  })
+  try {
+    const { tcpPort } = await fast.expose('both', [route('both', 0, 5)], { http: false })
+    const back = await exchange(tcpPort, up, { chunk: 1024 * 1024 })
+    assert.equal(piped, [true], 'the ingress socket reads with onread')
+    assert.is(back.length, down.length + ` ${up.length} ${sha256(up)}`.length)
+    assert.is(sha256(back.subarray(0, down.length)), sha256(down))
+    assert.is(back.subarray(down.length).toString(), ` ${up.length} ${sha256(up)}`)
+    // The fizz side connects to containers the same way.
+    const container = await connectTcp('127.0.0.1', backends.echo.port, 5000)
+    assert.ok(hasSlabReads(container))
+    container.destroy()
+  } finally {
+    await fast.close()
+    server.close()
+  }
+})
+
+test('backpressure the other way: a client that does not read holds the container back, then everything arrives', async () => {
+  let written = 0
+  let stalled!: () => void
+  const stall = new Promise<void>(resolve => { stalled = resolve })
+  const sent = createHash('sha256')
+  // The container writes until its writes stop draining for a while (or far too much went out),
+  // then ends: its FIN goes after what it wrote.
+  const server = createServer({ allowHalfOpen: true }, s => {
+    s.on('error', () => {})
+    const chunk = randomBytes(2 ** 20)
+    const write = (): void => {
+      while (written < 512 * 2 ** 20) {
+        written += chunk.length
+        sent.update(chunk)
+        if (!s.write(chunk)) {
+          const onDrain = (): void => { clearTimeout(t); write() }
+          const t = setTimeout(() => { s.removeListener('drain', onDrain); s.end(); stalled() }, 500)
+          s.once('drain', onDrain)
+          return
+        }
+      }
+      s.end()
+      stalled()
+    }
+    write()
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  containers.set('talker/0/6', (server.address() as { port: number }).port)
+  try {
+    const { tcpPort } = await ingress.expose('talker', [route('talker', 0, 6)], { http: false })
+    const client = connect({ host: '127.0.0.1', port: tcpPort, allowHalfOpen: true })
+    client.pause()
+    await stall
+    // Kernel buffers, the fizz node's queue, the yamux window (16 MiB at most), the ingress's
+    // socket buffer: bounded, far from everything.
+    assert.ok(written < 96 * 2 ** 20, `${written / 2 ** 20} MiB went out while nothing was read`)
+    const got = createHash('sha256')
+    let received = 0
+    client.on('data', (d: Buffer) => { received += d.length; got.update(d) })
+    const ended = new Promise(resolve => client.once('end', resolve))
+    client.resume()
+    await ended
+    assert.is(received, written)
+    assert.is(got.digest('hex'), sent.digest('hex'))
+    client.destroy()
+  } finally {
+    await ingress.unexpose('talker')
+    server.close()
+  }
+})
+
+test('Ingress.close() completes with connections open, piping, half-read and already closed', async () => {
+  const from = await freeRange(2)
+  const other = new Ingress({ bindHost: '127.0.0.1', ports: { from, to: from + 1 }, httpPort: 0, domain: DOMAIN, open: async (t) => await openTunnel(gateway, t.peer, t.request) })
+  const port = await other.listenHttp()
+  const { tcpPort } = await other.expose('echo2', [route('echo', 0, 7)], { http: true })
+  // One connection that came and went, one piping (an echo answered, still open), one HTTP
+  // keep-alive connection routed, one HTTP connection still inside its head.
+  assert.equal((await exchange(tcpPort, Buffer.from('gone'))).toString(), 'gone')
+  const piping = connect({ host: '127.0.0.1', port: tcpPort })
+  const echoed = new Promise<string>(resolve => { piping.once('data', d => { resolve(d.toString()) }) })
+  piping.write('still here')
+  assert.is(await echoed, 'still here')
+  const routed = connect({ host: '127.0.0.1', port })
+  const routedAnswer = new Promise<string>(resolve => { routed.once('data', d => { resolve(d.toString()) }) })
+  routed.write(`GET / HTTP/1.1\r\nHost: echo2.${DOMAIN}\r\n\r\n`)
+  assert.match(await routedAnswer, /^GET \/ HTTP\/1\.1\r\n/)
+  const heading = connect({ host: '127.0.0.1', port })
+  heading.write('GET / HTTP/1.1\r\nHost: ech')
+  const clients = [piping, routed, heading]
+  const closed = clients.map(async c => await new Promise<void>(resolve => { c.on('error', () => {}); c.once('close', () => { resolve() }) }))
+  await waitFor(() => other.endpoints()[0]?.connections === 2, 5000, 'two connections on the endpoint')
+  const closing = other.close()
+  const timeout = new Promise<string>(resolve => setTimeout(() => { resolve('timed out') }, 5000).unref())
+  assert.is(await Promise.race([closing.then(() => 'closed'), timeout]), 'closed')
+  await Promise.all(closed)
+  assert.ok(await canListen(tcpPort), 'the pool port is free')
+  assert.ok(await canListen(port), 'the HTTP port is free')
 })
 
 test.run()
