@@ -146,14 +146,28 @@ test('the spoofer is slashed from its stake for each failed challenge and paid f
   }
 })
 
-test('the honest provider, meeting tier 6 era after era, is promoted after exactly three eras', async () => {
+test('the honest provider is promoted 7 → 6 exactly when it has met tier 6 three eras in a row', async () => {
   const d = devnet.info.chain!.deployment
-  await waitFor(async () => await nextEra(c, d) >= 3n, 240_000, 'three eras settled')
-  interface P { address: string, tierBefore: number, tierAfter: number, bestTierMet: number | null, history: { promoteStreak: number } }
-  const p1 = [0, 1, 2].map(e => (savedReport('slark-1', e).report as unknown as { providers: P[] }).providers.find(p => p.address === wallet('provider-1'))!)
-  assert.equal(p1.map(p => p.bestTierMet !== null && p.bestTierMet <= 6), [true, true, true], `tiers met: ${p1.map(p => String(p.bestTierMet)).join(', ')}`)
-  assert.equal(p1.map(p => [p.tierBefore, p.tierAfter]), [[7, 7], [7, 7], [7, 6]])
-  assert.is((await nodeRecord(c, d, wallet('provider-1'))).tier, 6, 'the Rewards contract set the new tier')
+  interface P { address: string, tierBefore: number, tierAfter: number, bestTierMet: number | null }
+  const p1 = (e: number): P => (savedReport('slark-1', e).report as unknown as { providers: P[] }).providers.find(p => p.address === wallet('provider-1'))!
+  /** The era that completes three in a row meeting tier 6 (a loaded machine can make an era miss, e.g. on response time). */
+  const due = (settled: number): number | null => {
+    let streak = 0
+    for (let e = 0; e < settled; e++) {
+      streak = p1(e).bestTierMet !== null && p1(e).bestTierMet! <= 6 ? streak + 1 : 0
+      if (streak === 3) return e
+    }
+    return null
+  }
+  await waitFor(async () => { const n = Number(await nextEra(c, d)); return n >= 3 && (due(n) !== null || n >= 6) }, 400_000, 'three eras in a row meeting tier 6')
+  const settled = Number(await nextEra(c, d))
+  const promotedAt = due(settled)
+  assert.ok(promotedAt !== null, `tiers met: ${Array.from({ length: settled }, (_, e) => String(p1(e).bestTierMet)).join(', ')}`)
+  for (let e = 0; e < settled; e++) {
+    const expected = e < promotedAt! ? [7, 7] : e === promotedAt ? [7, 6] : [6, p1(e).tierAfter]
+    assert.equal([p1(e).tierBefore, p1(e).tierAfter], expected, `era ${e}`)
+  }
+  assert.is((await nodeRecord(c, d, wallet('provider-1'))).tier, p1(settled - 1).tierAfter, 'the Rewards contract set the tier')
   // The fizz node publishes no heartbeats: its gateway's, listing the fizz nodes its polls found online, keep it up.
   for (const e of [1, 2]) {
     const fizz = (savedReport('slark-1', e).report as unknown as { providers: Array<{ address: string, uptimePpm: number }> }).providers.find(p => p.address === wallet('fizz-1'))!
