@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const polyfill = join(root, 'packages/node/dist/src/polyfill.js')
 const filters = process.argv.slice(2)
-const FILE_TIMEOUT_MS = Number(process.env.DCN_TEST_TIMEOUT_MS ?? 300_000)
+const FILE_TIMEOUT_MS = Number(process.env.DCN_TEST_TIMEOUT_MS ?? 480_000)
 
 function findTests (dir) {
   if (!existsSync(dir)) return []
