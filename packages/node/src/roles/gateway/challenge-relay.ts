@@ -6,13 +6,12 @@
  * one of its fizz nodes, or arrives while that node is offline.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { CHALLENGE_PROTOCOL, FrameError, Frames, MAX_PROOF_BYTES, SchemaError, parseChallengeRequest } from '@dcn/protocol'
+import { CHALLENGE_PROTOCOL, Frames, MAX_PROOF_BYTES, parseChallengeRequest } from '@dcn/protocol'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
-import { REQUEST_TIMEOUT_MS } from '../provider/request-guard.js'
+import { REQUEST_TIMEOUT_MS, refuse } from '../provider/request-guard.js'
+import { AccessError } from '../provider/workloads.js'
 import type { FizzDirectory } from './directory.js'
-
-class Refusal extends Error {}
 
 export async function relayChallenges (host: Host, directory: FizzDirectory, log: Logger): Promise<() => void> {
   await host.handle(CHALLENGE_PROTOCOL, async (stream) => {
@@ -21,10 +20,11 @@ export async function relayChallenges (host: Host, directory: FizzDirectory, log
     try {
       const req = parseChallengeRequest(await frames.readJson(REQUEST_TIMEOUT_MS), 'request')
       const target = directory.list().find(f => f.record.wallet.toLowerCase() === req.provider.toLowerCase())
-      if (target === undefined) throw new Refusal(`${req.provider} is not a fizz node of this gateway`)
+      if (target === undefined) throw new AccessError(`${req.provider} is not a fizz node of this gateway`)
       const peer = peerIdFromString(target.record.peerId)
-      if (!host.getConnections().some(c => c.remotePeer.equals(peer))) throw new Refusal(`fizz node ${req.provider} is offline`)
+      if (!host.getConnections().some(c => c.remotePeer.equals(peer))) throw new AccessError(`fizz node ${req.provider} is offline`)
       const out = await host.dialProtocol(peer, CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+        .catch((err: Error) => { throw new AccessError(`cannot reach fizz node ${req.provider}: ${err.message.split('\n')[0]}`) })
       fizz = new Frames(out, MAX_PROOF_BYTES + 64 * 1024)
       await fizz.writeJson(req)
       // The acknowledgement (or a refusal), then the answer.
@@ -32,9 +32,7 @@ export async function relayChallenges (host: Host, directory: FizzDirectory, log
       await frames.writeJson(first)
       if (first.accepted === true) await frames.writeJson(await fizz.readJson())
     } catch (err) {
-      const known = err instanceof Refusal || err instanceof SchemaError || err instanceof FrameError
-      if (!known) log.warn('challenge relay failed', { error: (err as Error).message })
-      await frames.writeJson({ ok: false, error: known ? (err as Error).message : 'the gateway could not reach its fizz node' }).catch(() => {})
+      await refuse(frames, err, log, 'challenge relay')
     } finally {
       await fizz?.close().catch(() => {})
       await stream.close().catch(() => { stream.abort(new Error('close failed')) })

@@ -11,7 +11,7 @@ import type { PeerId } from '@libp2p/interface'
 import type Docker from 'dockerode'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  CHALLENGE_PROTOCOL, Frames, FrameError, SchemaError, challengeCommittee, challengeDeadlineMs, challengeRequestSigner, encodeCapacityProof, getChallenge,
+  CHALLENGE_PROTOCOL, Frames, challengeCommittee, challengeDeadlineMs, challengeRequestSigner, encodeCapacityProof, getChallenge,
   parseChallengeRequest, proofHash, puzzleHashOf, signChallengeAnswer, specHash, staleness,
   type Address, type ChallengeAnswer, type ChallengeRequest, type Deployment, type Hex, type Resources, type SettlementClients
 } from '@dcn/protocol'
@@ -19,7 +19,8 @@ import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import { runChallenge } from '../../runtime/challenge-runner.js'
-import { REQUEST_TIMEOUT_MS } from './request-guard.js'
+import { REQUEST_TIMEOUT_MS, refuse } from './request-guard.js'
+import { AccessError } from './workloads.js'
 
 const ZERO_HASH: Hex = `0x${'00'.repeat(32)}`
 /** Answers are kept this long, for the committee members who ask after the first. */
@@ -43,26 +44,24 @@ export interface ChallengeServiceOptions {
   log: Logger
 }
 
-class Refusal extends Error {}
-
 export async function serveChallenges (opts: ChallengeServiceOptions): Promise<() => void> {
   const { host, c, d, chainId, metrics, log } = opts
   const me = c.account.address.toLowerCase() as Address
   const answers = new Map<Hex, { at: number, answer: Promise<ChallengeAnswer> }>()
 
   const check = async (req: ChallengeRequest): Promise<void> => {
-    if (req.provider.toLowerCase() !== me) throw new Refusal(`this node is ${me}, not ${req.provider}`)
+    if (req.provider.toLowerCase() !== me) throw new AccessError(`this node is ${me}, not ${req.provider}`)
     const stale = staleness(req.time)
-    if (stale !== null) throw new Refusal(stale)
+    if (stale !== null) throw new AccessError(stale)
     const signer = await challengeRequestSigner(chainId, req)
-    if (signer === null) throw new Refusal('malformed signature')
+    if (signer === null) throw new AccessError('malformed signature')
     const [committee, committed] = await Promise.all([
       challengeCommittee(c, d, BigInt(req.slot), me),
       getChallenge(c, d, BigInt(req.slot), me)
     ])
-    if (!committee.some(m => m.toLowerCase() === signer)) throw new Refusal(`${signer} is not on the committee of slot ${req.slot}`)
-    if (committed.puzzleHash !== puzzleHashOf(req.puzzle)) throw new Refusal(`the puzzle is not the one committed on chain for slot ${req.slot}`)
-    if (committed.specHash !== specHash(req.spec)) throw new Refusal(`the spec is not the one committed on chain for slot ${req.slot}`)
+    if (!committee.some(m => m.toLowerCase() === signer)) throw new AccessError(`${signer} is not on the committee of slot ${req.slot}`)
+    if (committed.puzzleHash !== puzzleHashOf(req.puzzle)) throw new AccessError(`the puzzle is not the one committed on chain for slot ${req.slot}`)
+    if (committed.specHash !== specHash(req.spec)) throw new AccessError(`the spec is not the one committed on chain for slot ${req.slot}`)
   }
 
   const prove = async (req: ChallengeRequest): Promise<ChallengeAnswer> => {
@@ -85,7 +84,7 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
   await host.handle(CHALLENGE_PROTOCOL, async (stream, connection) => {
     const frames = new Frames(stream, 64 * 1024)
     try {
-      if (opts.onlyFrom !== undefined && !connection.remotePeer.equals(opts.onlyFrom)) throw new Refusal('this node answers challenges through its gateway only')
+      if (opts.onlyFrom !== undefined && !connection.remotePeer.equals(opts.onlyFrom)) throw new AccessError('this node answers challenges through its gateway only')
       const req = parseChallengeRequest(await frames.readJson(REQUEST_TIMEOUT_MS), 'request')
       await check(req)
       // The committee times this acknowledgement: the provider's responsiveness, apart from the proving.
@@ -99,10 +98,8 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
       }
       await frames.writeJson(await entry.answer)
     } catch (err) {
-      const known = err instanceof Refusal || err instanceof SchemaError || err instanceof FrameError
-      if (!known) log.warn('challenge handling failed', { error: (err as Error).message })
       metrics.challengesAnswered.inc({ result: 'refused' })
-      await frames.writeJson({ ok: false, error: known ? (err as Error).message : 'the provider failed to handle the challenge' }).catch(() => {})
+      await refuse(frames, err, log, 'challenge')
     } finally {
       await stream.close().catch(() => { stream.abort(new Error('close failed')) })
     }

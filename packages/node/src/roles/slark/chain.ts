@@ -34,8 +34,12 @@ function cached<K, V> (ms: number, load: (k: K) => Promise<V>): (k: K) => Promis
   }
 }
 
-/** The chain as a slark needs it; `nodes`, `ratings` and `blockTime` serve its era reports too. */
+/** The chain as a slark needs it; the extra reads serve its era reports too. */
 export interface SlarkChainView extends SlarkChain {
+  /** The first opened slot in [from, from + count), null when none was. */
+  firstOpened: (from: number, count: number) => Promise<number | null>
+  /** Slarks with their registered BLS keys (cached), in the order given. */
+  members: (addresses: Address[]) => Promise<Member[]>
   nodes: () => Promise<RegisteredNode[]>
   ratings: () => Promise<Rating[]>
   blockTime: (block: bigint) => Promise<number>
@@ -97,17 +101,23 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     return total
   })
 
+  const firstOpened = async (from: number, count: number): Promise<number | null> => {
+    for (let slot = from; slot < from + count; slot++) if (await slotSeed(slot) !== null) return slot
+    return null
+  }
+  const members = async (addresses: Address[]): Promise<Member[]> =>
+    await Promise.all(addresses.map(async a => ({ address: a.toLowerCase() as Address, blsKey: await blsKey(a.toLowerCase() as Address) })))
+
   return {
     clock: { genesis: Number(genesis), slotSeconds: Number(slotSeconds) },
     slotSeed,
     openSlot: async () => { await serial(async () => await openSlot(c, d)) },
     epochSeed: async (epoch) => {
-      for (let slot = firstSlotOf(epoch); slot < firstSlotOf(epoch) + SLOTS_PER_EPOCH; slot++) {
-        const seed = await slotSeed(slot)
-        if (seed !== null) return seed
-      }
-      return null
+      const slot = await firstOpened(firstSlotOf(epoch), SLOTS_PER_EPOCH)
+      return slot === null ? null : await slotSeed(slot)
     },
+    firstOpened,
+    members,
     // Providers and fizz nodes sell capacity (gateways sell their fizz nodes'); reports are low
     // ratings up to `asOf`, so every slark plans an epoch from the same ones.
     providers: async (asOf = Infinity): Promise<RegisteredProvider[]> => {
@@ -121,10 +131,7 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     ratings: async () => await ratings('all'),
     blockTime,
     inUse,
-    committee: async (slot, provider): Promise<Member[]> => {
-      const addrs = await challengeCommittee(c, d, BigInt(slot), provider)
-      return await Promise.all(addrs.map(async a => ({ address: a.toLowerCase() as Address, blsKey: await blsKey(a.toLowerCase() as Address) })))
-    },
+    committee: async (slot, provider) => await members(await challengeCommittee(c, d, BigInt(slot), provider)),
     challenge: async (slot, provider) => {
       const r = await getChallenge(c, d, BigInt(slot), provider)
       return { resulted: r.resulted, committer: r.committer, puzzleHash: r.puzzleHash, specHash: r.specHash }

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { decodeAbiParameters, encodeAbiParameters, parseAbiItem, zeroAddress, type Address, type Hex } from 'viem'
 import {
   ROLE_IDS, StakingAbi, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
-  slotRecord, slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
+  slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
 } from '@dcn/protocol'
 import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member } from '@dcn/slark'
 import type { SlarkChainView } from './chain.js'
@@ -50,16 +50,8 @@ const lower = (a: string): Address => a.toLowerCase() as Address
 
 export function startEraSettlement (o: SlarkEraOptions): EraSettler {
   const { c, d, chain, observer } = o
-  const blsKeys = new Map<Address, Hex>()
-  const keyOf = async (a: Address): Promise<Hex> => {
-    let k = blsKeys.get(a)
-    if (k === undefined) blsKeys.set(a, k = (await nodeRecord(c, d, a)).blsPublicKey)
-    return k
-  }
-  const firstOpened = async (era: number): Promise<number | null> => {
-    for (let slot = era * o.eraSlots; slot < (era + 1) * o.eraSlots; slot++) if ((await slotRecord(c, d, BigInt(slot))).opened) return slot
-    return null
-  }
+  /** The era's committee slot: its first opened slot, whose roster is the era's committee. */
+  const firstOpened = async (era: number): Promise<number | null> => await chain.firstOpened(era * o.eraSlots, o.eraSlots)
 
   // An era's report counts the results on chain by its end plus this grace (late answers, the
   // last slot's votes), and is computed a slot after that, so every slark counts the same ones.
@@ -90,7 +82,7 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       return r.settledAt === 0n ? null : r.reportHash
     },
     committeeSlot: firstOpened,
-    roster: async (slot): Promise<Member[]> => await Promise.all((await slotRoster(c, d, BigInt(slot))).map(async m => ({ address: lower(m.address), blsKey: await keyOf(lower(m.address)) }))),
+    roster: async (slot): Promise<Member[]> => await chain.members((await slotRoster(c, d, BigInt(slot))).map(m => m.address)),
     message: (report) => eraMessage(o.chainId, d.rewards, report),
     submit: async (report, committeeSlot, q) => { await submitEraReport(c, d, { report, committeeSlot: BigInt(committeeSlot), signers: q.bitmap, signature: q.signature }) },
     publishVote: o.publishVote,

@@ -10,7 +10,7 @@ import {
   CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, ROLE_IDS, RewardsAbi, TOPICS, read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
   registerNode, signChallengeRequest, type Address, type ChallengeAnswer, type Deployment, type SettlementClients
 } from '@dcn/protocol'
-import { EraObserver, Slark, type EraSettler } from '@dcn/slark'
+import { EraObserver, Slark, slotAt, type EraSettler } from '@dcn/slark'
 import { join } from 'node:path'
 import { zeroAddress } from 'viem'
 import { encodeSlarkAttributes, startEraSettlement } from './era.js'
@@ -98,7 +98,11 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs)
     await slark.onVote(m.body)
   })
-  const prune = setInterval(() => { observer.prune(Date.now() - 2 * 86_400_000, 0) }, 3_600_000)
+  // Two days of observations is more than any era report still to compute needs.
+  const prune = setInterval(() => {
+    const before = Date.now() - 2 * 86_400_000
+    observer.prune(before, slotAt(chain.clock, before / 1000))
+  }, 3_600_000)
   prune.unref()
   for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
   slark.start()
