@@ -1,0 +1,65 @@
+/**
+ * What a run produces, in either mode: `results.json` is this object; the CSV files are its
+ * `series`; `report.html` plots it. Keys are stable: tests and researchers' scripts read them.
+ * A figure a mode cannot measure is absent (never zero or made up).
+ */
+import type { Scenario } from '../scenario/types.js'
+
+/** Sorted samples are summarised; the CDF keeps up to ~200 points for plotting. */
+export interface Distribution {
+  count: number
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  mean: number
+  /** [value, fraction ≤ value] pairs, ascending. */
+  cdf: Array<[number, number]>
+}
+
+/** A time series sampled on simulated time (ms since start). */
+export interface Series {
+  name: string
+  unit: string
+  points: Array<[number, number]>
+}
+
+export interface EraSummary {
+  era: number
+  /** Count of providers (incl. gateways and fizz) per tier 1…7 at the era's end; index 0 = tier 1. */
+  tiers: number[]
+  /** Rewards paid this era in whole tokens (floats: for plotting only). */
+  rewards: { providers: number, slarks: number, fizz: number }
+  slashed: number
+}
+
+export interface SimResults {
+  scenario: Scenario
+  mode: Scenario['mode']
+  /** Wall-clock run time and simulated time. */
+  wallMs: number
+  simulatedMs: number
+  nodes: { started: number, peak: number }
+  /** Gossip delivery: share of (message, subscribed node) pairs delivered, and the latency of those delivered. */
+  delivery?: { ratio: number, latencyMs: Distribution }
+  /** Order → match, ms after the bid deadline. */
+  matching?: { orders: number, matched: number, unmatched: Record<string, number>, latencyMs: Distribution, matchesPerSecond: Series }
+  /** Challenges: spoofers caught and honest providers wrongly failed. */
+  detection?: {
+    challenges: number
+    spoofers: number
+    spoofersDetected: number
+    /** spoofersDetected ÷ spoofers. */
+    detectionRate: number
+    /** Honest providers that failed at least one challenge ÷ honest providers challenged. */
+    falsePositiveRate: number
+    /** Eras from a spoofer's start to its first failed challenge. */
+    erasToDetect?: Distribution
+  }
+  eras?: EraSummary[]
+  /** Per-provider total reward over the run (whole tokens), for the distribution plot. */
+  rewards?: Distribution
+  series: Series[]
+  /** Things the run noticed (e.g. a worker's event loop lagging), shown in the report. */
+  notes: string[]
+}
