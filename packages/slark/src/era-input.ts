@@ -4,7 +4,7 @@
  * input of `computeEra`. Era e covers challenge slots [e·S, (e+1)·S); its "hours" are slots.
  */
 import type {
-  Address, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
+  Address, Attributes, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
 } from '@dcn/protocol'
 import { slotStart, type SlotClock } from './schedule.js'
 
@@ -25,6 +25,8 @@ export interface EraProviderFacts {
   tier: number
   stake: bigint
   delegations: Delegation[]
+  /** What its declared attributes add to its multiplier (attributeMultipliers of its registry record). */
+  attributes: Attributes
   /** Users' ratings in the era (1–5 stars): how many, their sum. */
   ratings: { count: number, sum: number }
   /** Leases as the chain has them (unix seconds; end = planned end, closedAt 0 while open). */
@@ -74,7 +76,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       address: lower(p.address),
       stake: p.stake,
       delegations: p.delegations,
-      attributes: { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 },
+      attributes: p.attributes,
       tasks: { assigned: mine.length, completed: mine.filter(r => r.passed).length },
       response: f.response(p.address, (slot, slark) => majority.has(`${slot}:${slark}`)),
       ratings: p.ratings,
