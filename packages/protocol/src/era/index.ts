@@ -9,7 +9,8 @@
  *   `history` is that node's `history` in the next era's input (`carryHistory` collects them).
  * - `encodeEraReport` / `eraReportHash`: the ABI encoding a Rewards contract checks and its keccak256.
  * - tables: PROVIDER_TIERS, SLARK_TIERS, DEFAULT_ERA_PARAMS (X1…X7 = 500…50 SPON).
- * - the rules one by one: `providerMisses`, `nextProviderTier`, `nextSlarkTier`, `scanOutages`,
+ * - the rules one by one: `providerMisses`, `nextProviderTier`, `nextSlarkTier`, `seatPromotions`
+ *   (slark promotions into a tier's free seats, `params.slarkTierSlots`), `scanOutages`,
  *   `shareByStake`, `slarkReward`, `incidentSlash`.
  */
 export * from './types.js'
@@ -17,6 +18,7 @@ export * from './tables.js'
 export { parseEraInput, checkEraInput } from './input.js'
 export { explainProvider, explainSlark } from './explain.js'
 export * from './tiers.js'
+export { seatPromotions, seatOrder, MAX_SLARK_STREAK, type SeatClaim } from './seats.js'
 export { scanOutages, type OutageScan } from './outages.js'
 export * from './rewards.js'
 export * from './slashing.js'

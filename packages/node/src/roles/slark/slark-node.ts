@@ -36,8 +36,8 @@ export interface SlarkNodeOptions {
 
 export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, eras: EraSettler, observer: EraObserver, stop: () => void }> {
   const key = loadBlsKey(config.dataDir)
-  const attributes = encodeSlarkAttributes(config.slark.delegateTo ?? zeroAddress)
-  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key), attributes)) log.info('registered on chain', { registry: d.registry, delegateTo: config.slark.delegateTo })
+  const attributes = encodeSlarkAttributes(config.slark.delegateTo ?? zeroAddress, config.slark.optIn)
+  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key), attributes)) log.info('registered on chain', { registry: d.registry, delegateTo: config.slark.delegateTo, optIn: config.slark.optIn })
   const chain = await slarkChain(c, d)
 
   /** Who answers for a provider: itself, or a fizz node's gateway. */
@@ -110,7 +110,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
   const eras = startEraSettlement({
     dir: join(config.dataDir, 'eras'), c, d, chain, observer, me: wallet.address.toLowerCase() as Address, blsSecret: key.secretKey, chainId: config.chainId, eraSlots,
     heartbeatMs: config.heartbeatMs,
-    params: { ...DEFAULT_ERA_PARAMS, baseRewardPerHour: config.slark.baseRewardPerHour, stakeThresholds: config.slark.stakeThresholds },
+    params: { ...DEFAULT_ERA_PARAMS, baseRewardPerHour: config.slark.baseRewardPerHour, stakeThresholds: config.slark.stakeThresholds, slarkTierSlots: config.slark.tierSlots },
     publishVote: async (body) => { await gossip.publish('era-vote', body) },
     log
   })
