@@ -19,6 +19,7 @@ import {
 } from './tiers.js'
 import { explainProvider, explainSlark } from './explain.js'
 import { seatPromotions } from './seats.js'
+import type { HashedEraReport } from './report.js'
 import type { Delegation, EraInput, EraPayouts, EraReport, Incident, ProviderHistory, ProviderMetrics, ProviderResult, SlarkMetrics, SlarkResult } from './types.js'
 
 export interface ComputeOptions {
@@ -284,7 +285,7 @@ function totalsOf (providers: readonly ProviderResult[], slarks: readonly SlarkR
 }
 
 /** The next era's `history` for every provider and slark of a report, by address. */
-export function carryHistory (report: EraReport): { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkResult['history']> } {
+export function carryHistory (report: HashedEraReport): { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkResult['history']> } {
   return {
     providers: new Map(report.providers.map(r => [r.address, r.history])),
     slarks: new Map(report.slarks.map(s => [s.address, s.history]))

@@ -8,6 +8,8 @@
  *   read; `explain: false` drops them, about twice as fast at 100k nodes). Each result's
  *   `history` is that node's `history` in the next era's input (`carryHistory` collects them).
  * - `encodeEraReport` / `eraReportHash`: the ABI encoding a Rewards contract checks and its keccak256.
+ * - `settledEraOf` / `parseSettledEra`: the hashed part of a report (payouts and histories) as
+ *   slarks serve it to each other over `/dcn/era/1.0.0`, checked against the hash on chain.
  * - tables: PROVIDER_TIERS, SLARK_TIERS, DEFAULT_ERA_PARAMS (X1…X7 = 500…50 SPON).
  * - the rules one by one: `providerMisses`, `nextProviderTier`, `nextSlarkTier`, `seatPromotions`
  *   (slark promotions into a tier's free seats, `params.slarkTierSlots`), `scanOutages`,
@@ -24,3 +26,4 @@ export * from './rewards.js'
 export * from './slashing.js'
 export { computeEra, carryHistory, type ComputeOptions } from './compute.js'
 export * from './report.js'
+export * from './settled.js'

@@ -51,7 +51,15 @@ export interface SlarkEraOptions {
   heartbeatMs: number
   params: Pick<EraParams, 'baseRewardPerHour' | 'slarkRewardPerChallenge' | 'slarkDelegateBps' | 'stakeThresholds' | 'slarkTierSlots'>
   publishVote: EraEnv['publishVote']
+  /** Settled eras' histories this slark did not compute (era-sync.ts). */
+  fetchSettled?: EraEnv['fetchSettled']
   log: Logger
+}
+
+/** The report hash the Rewards contract settled for an era, null while unsettled. */
+export async function settledEraHash (c: SettlementClients, d: Deployment, era: number): Promise<Hex | null> {
+  const r = await eraRecord(c, d, BigInt(era))
+  return r.settledAt === 0n ? null : r.reportHash
 }
 
 const lower = (a: string): Address => a.toLowerCase() as Address
@@ -85,10 +93,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
     graceSeconds,
     log: o.log,
     nextEra: async () => Number(await nextEra(c, d)),
-    settledHash: async (era) => {
-      const r = await eraRecord(c, d, BigInt(era))
-      return r.settledAt === 0n ? null : r.reportHash
-    },
+    settledHash: async (era) => await settledEraHash(c, d, era),
+    fetchSettled: o.fetchSettled,
     committeeSlot: firstOpened,
     roster: async (slot): Promise<Member[]> => await chain.members((await slotRoster(c, d, BigInt(slot))).map(m => m.address)),
     message: (report) => eraMessage(o.chainId, d.rewards, report),
