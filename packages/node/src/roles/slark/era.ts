@@ -29,7 +29,9 @@ export function slarkChoicesOf (attributes: Hex, slark: Address): { delegateTo: 
   try {
     const [delegateTo, optIn] = decodeAbiParameters([{ type: 'address' }, { type: 'bool' }], attributes)
     return { delegateTo: to(delegateTo), optIn }
-  } catch {}
+  } catch {
+    // not the two-field encoding: try the older one below
+  }
   try {
     return { delegateTo: to(decodeAbiParameters([{ type: 'address' }], attributes)[0]), optIn: false }
   } catch {
