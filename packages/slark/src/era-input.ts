@@ -39,8 +39,8 @@ export interface EraFacts {
   eraSlots: number
   params: Omit<EraParams, 'eraSeconds' | 'hourSeconds'>
   providers: EraProviderFacts[]
-  /** Every slark of the era's roster, and the provider it auto-delegates to. */
-  slarks: Array<{ address: Address, delegateTo: Address }>
+  /** Every slark of the era's roster, the provider it auto-delegates to, and whether its owner opted in to move up (registry attributes). */
+  slarks: Array<{ address: Address, delegateTo: Address, optIn: boolean }>
   results: EraResult[]
   /** Offline spans (seconds from the era's start) per provider, from heartbeats. */
   offline: (provider: Address) => Array<{ from: number, to: number }>
@@ -99,7 +99,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       challenges: seated.length,
       agreed: seated.filter(r => r.signers.some(m => lower(m) === lower(s.address))).length,
       response: { count: 0, totalMs: 0 },
-      optIn: true,
+      optIn: s.optIn,
       history: f.history.slarks.get(lower(s.address)) ?? null
     }
   })

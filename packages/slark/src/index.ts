@@ -10,6 +10,8 @@
  * - `Tally`: one committee's votes, checked on arrival; a strict majority aggregates.
  * - `Slark`: the loop — lead (commit, reveal), ask, judge, vote, tally, submit — over a
  *   `SlarkEnv` (chain, network, keys) that the `dcn` node provides.
+ * - `EraSettler`: the era reports, voted and settled; `fetchSettledEra` / `answerEraRequest`:
+ *   settled eras served and fetched between slarks (`/dcn/era/1.0.0`), checked against the chain.
  */
 export * from './schedule.js'
 export * from './challenge-spec.js'
@@ -19,3 +21,4 @@ export * from './slark.js'
 export * from './observer.js'
 export * from './era-input.js'
 export * from './era-settler.js'
+export * from './era-sync.js'
