@@ -12,13 +12,13 @@ import type { DcnNode } from '../node.js'
 /** A message over IPC: every one carries its `type`. */
 export interface IpcMessage { type: string }
 
-/** Forks a worker module; `DCN_BENCH_PROF=DIR` profiles it. */
-export function forkWorker (file: string, env?: NodeJS.ProcessEnv): ChildProcess {
+/** Forks a worker module (with extra `execArgv`, e.g. a heap limit); `DCN_BENCH_PROF=DIR` profiles it. */
+export function forkWorker (file: string, opts: { env?: NodeJS.ProcessEnv, execArgv?: string[] } = {}): ChildProcess {
   const prof = process.env.DCN_BENCH_PROF
   return fork(file, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: env === undefined ? process.env : { ...process.env, ...env },
-    execArgv: prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`]
+    env: opts.env === undefined ? process.env : { ...process.env, ...opts.env },
+    execArgv: [...(opts.execArgv ?? []), ...(prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`])]
   })
 }
 
