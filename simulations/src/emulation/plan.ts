@@ -97,3 +97,17 @@ export function makePlan (scenario: Scenario): Plan {
   })
   return { workers, peers, orders, leaves, joins, rng: r }
 }
+
+/** What of the scenario this run cannot play, said rather than pretended. */
+export function notEmulated (s: Scenario): string[] {
+  const out: string[] = []
+  const a = s.adversaries
+  if (s.nodes.gateways > 0 || s.nodes.fizz > 0) {
+    out.push(`not emulated: ${s.nodes.gateways} gateways and ${s.nodes.fizz} fizz nodes (NAT ${s.natFraction}) — the fizz role registers under its gateway on chain and runs leases and challenges on Docker; this emulation runs no fizz nodes${s.churn.fizzDisconnectsPerHour > 0 ? ', so no fizz disconnects either' : ''}`)
+  }
+  if (s.nodes.slarks > 0 || a.spoofers.fraction > 0 || a.lazySlarks.fraction > 0 || a.lyingSlarks.fraction > 0) {
+    out.push('not emulated: slarks, challenges, capacity spoofers and lazy or lying slarks — proofs of capacity run real containers on Docker and verdicts go on chain; use model mode for detection')
+  }
+  if (s.chain) out.push('not emulated: settlement on anvil (chain: true) — leases, payments and eras are not run; the market (orders, bids, matches) is')
+  return out
+}

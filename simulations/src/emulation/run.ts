@@ -19,7 +19,7 @@ import { ask, forkWorker, stopWorkers } from '@dcn/node'
 import type { Scenario } from '../scenario/types.js'
 import type { Series, SimResults } from '../results/types.js'
 import { mergeInto, summarise, type Histogram } from './distribution.js'
-import { makePlan, type PlannedPeer } from './plan.js'
+import { makePlan, notEmulated, type PlannedPeer } from './plan.js'
 import { shuffled } from './random.js'
 import type { Collected, OrderOutcome, PeerStopped, Publication, PublicationsReply, Started, StartedPeer, StatsReply } from './messages.js'
 
@@ -158,27 +158,13 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     }
     addDelivery(results, collected, notes)
     addMatching(results, collected.flatMap(c => c.orders), t0, scenario, plan.peers.concat(plan.joins.map(j => j.peer)), up, notes)
-    addAdversaries(scenario, pubReplies, collected, stats, notes)
+    addAdversaries(results, scenario, pubReplies, collected, stats, notes)
     notes.push(...workerNotes(stats, startupMs, plan.workers))
     results.wallMs = Date.now() - wallStart
     return results
   } finally {
     await stopWorkers(workers, 10_000)
   }
-}
-
-/** What of the scenario this run cannot play, said rather than pretended. */
-function notEmulated (s: Scenario): string[] {
-  const out: string[] = []
-  const a = s.adversaries
-  if (s.nodes.gateways > 0 || s.nodes.fizz > 0) {
-    out.push(`not emulated: ${s.nodes.gateways} gateways and ${s.nodes.fizz} fizz nodes (NAT ${s.natFraction}) — the fizz role registers under its gateway on chain and runs leases and challenges on Docker; this emulation runs no fizz nodes${s.churn.fizzDisconnectsPerHour > 0 ? ', so no fizz disconnects either' : ''}`)
-  }
-  if (s.nodes.slarks > 0 || a.spoofers.fraction > 0 || a.lazySlarks.fraction > 0 || a.lyingSlarks.fraction > 0) {
-    out.push('not emulated: slarks, challenges, capacity spoofers and lazy or lying slarks — proofs of capacity run real containers on Docker and verdicts go on chain; use model mode for detection')
-  }
-  if (s.chain) out.push('not emulated: settlement on anvil (chain: true) — leases, payments and eras are not run; the market (orders, bids, matches) is')
-  return out
 }
 
 async function workerStats (workers: ChildProcess[], reset: boolean): Promise<Array<Record<string, number>>> {
@@ -254,13 +240,17 @@ function addMatching (results: SimResults, orders: OrderOutcome[], t0: number, s
   }
 }
 
-function addAdversaries (scenario: Scenario, pubs: PublicationsReply[], collected: Collected[], stats: Array<Record<string, number>>, notes: string[]): void {
+function addAdversaries (results: SimResults, scenario: Scenario, pubs: PublicationsReply[], collected: Collected[], stats: Array<Record<string, number>>, notes: string[]): void {
   const a = scenario.adversaries
   if (a.spammers.count === 0 && a.forgers.count === 0) return
   const spam = pubs.reduce((n, p) => n + p.junkCount.spamOrders, 0)
   const forged = pubs.reduce((n, p) => n + p.junkCount.forgedBids, 0)
+  const failed = pubs.reduce((n, p) => n + p.junkCount.failed, 0)
+  if (failed > 0) notes.push(`${failed} junk messages could not be published (the adversary had no peer left for the topic)`)
   const sum = (prefix: string): number => stats.reduce((n, st) => n + Object.entries(st).filter(([k]) => k.startsWith(prefix)).reduce((m, [, v]) => m + v, 0), 0)
   const accepted = collected.reduce((n, c) => n + c.junkAccepted, 0)
+  const rejected = sum('messages_rejected_total:dcn/1/orders') + sum('messages_rejected_total:dcn/1/bids')
+  results.junk = { published: spam + forged, rejected, acceptedByHonest: accepted }
   notes.push(`adversaries: ${spam} invalid orders from ${a.spammers.count} spammer(s) and ${forged} forged bids from ${a.forgers.count} forger(s) published; ` +
     `validators rejected ${sum('messages_rejected_total:dcn/1/orders')} order and ${sum('messages_rejected_total:dcn/1/bids')} bid messages (the rest never got past gossipsub's scoring once the sender went negative); ` +
     `${accepted} junk messages were accepted by an honest peer; ${sum('negativePeers')} peer links scored negative at the end`)

@@ -56,6 +56,8 @@ export interface SimResults {
     /** Eras from a spoofer's start to its first failed challenge. */
     erasToDetect?: Distribution
   }
+  /** Emulation: junk the spammers and forgers published, what validators rejected, and what an honest peer accepted (should be 0). */
+  junk?: { published: number, rejected: number, acceptedByHonest: number }
   eras?: EraSummary[]
   /** Per-provider total reward over the run (whole tokens), for the distribution plot. */
   rewards?: Distribution
