@@ -68,11 +68,11 @@ export function makePlan (scenario: Scenario): Plan {
   const initial = n.matchers + n.providers + n.users + a.spammers.count + a.forgers.count
   const workers = Math.max(2, Math.ceil(initial / PEERS_PER_WORKER))
   const peers: PlannedPeer[] = []
-  // Matchers share worker 0 with few others: every bid of the run is verified there.
-  for (let i = 0; i < n.matchers; i++) peers.push({ idx: peers.length, kind: 'matcher', worker: 0, config: {} })
+  // Matchers go round robin from worker 0, everything else continues the round from worker 1 on.
+  for (let i = 0; i < n.matchers; i++) peers.push({ idx: peers.length, kind: 'matcher', worker: i % workers, config: {} })
   const dumpers = new Set(shuffled([...Array(n.providers).keys()], r).slice(0, Math.round(a.priceDumpers.fraction * n.providers)))
-  let next = 0
-  const spread = (): number => 1 + (next++ % (workers - 1))
+  let next = 1
+  const spread = (): number => next++ % workers
   for (let i = 0; i < n.providers; i++) {
     peers.push({ idx: peers.length, kind: 'provider', worker: spread(), config: providerConfig(i, scenario, dumpers.has(i), r), dumper: dumpers.has(i) })
   }

@@ -34,8 +34,8 @@ const JOIN_GRACE_MS = 10_000
 /** … until this long after its publication. */
 const DELIVERY_WINDOW_MS = 5_000
 const SEED_PROVIDERS = 10
-/** Delay between starts within one worker. */
-const STAGGER_MS = 100
+/** Delay between starts within one worker, per worker: the whole run starts about ten peers a second (handshakes are CPU). */
+const STAGGER_MS_PER_WORKER = 100
 
 export async function runEmulation (scenario: Scenario, opts: EmulationOptions = {}): Promise<SimResults> {
   const log = opts.log ?? (() => {})
@@ -64,7 +64,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
       const byWorker = new Map<number, PlannedPeer[]>()
       for (const p of wave) byWorker.set(p.worker, [...(byWorker.get(p.worker) ?? []), p])
       await Promise.all([...byWorker].map(async ([w, list]) => {
-        const reply = await ask<Started>(workers[w], { type: 'start', staggerMs: STAGGER_MS, peers: list.map(p => ({ idx: p.idx, kind: p.kind, config: p.config, bootstrap: bootstrapOf(p) })) } as { type: string }, 'started')
+        const reply = await ask<Started>(workers[w], { type: 'start', staggerMs: STAGGER_MS_PER_WORKER * plan.workers, peers: list.map(p => ({ idx: p.idx, kind: p.kind, config: p.config, bootstrap: bootstrapOf(p) })) } as { type: string }, 'started')
         for (const s of reply.peers) {
           up.set(s.idx, { ...s, planned: plan.peers[s.idx] ?? plan.joins.find(j => j.peer.idx === s.idx)!.peer })
           startedAt.set(s.idx, s.at)
@@ -87,7 +87,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     await startWave(providers.slice(SEED_PROVIDERS), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting providers')
     await startWave(plan.peers.filter(p => p.kind !== 'matcher' && p.kind !== 'provider'), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting users and adversaries')
 
-    const settled = await settle(workers, Math.min(120_000, 15_000 + total * 150))
+    const settled = await settle(workers, Math.min(120_000, 10_000 + total * 100))
     const startupMs = Date.now() - wallStart
     log(`emulation: ${up.size} peers up after ${Math.round(startupMs / 1000)} s${settled ? '' : ' (event loops still busy)'}`)
     if (!settled) notes.push('the workers\' event loops were still busy (p99 delay ≥ 100 ms) when simulated time started')
