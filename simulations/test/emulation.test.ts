@@ -78,7 +78,7 @@ test('what cannot be emulated is said in the notes, and the plan follows the see
   const notes = notEmulated(s)
   assert.ok(notes.some(n => n.startsWith('not emulated: 1 gateways and 2 fizz nodes')), JSON.stringify(notes))
   assert.ok(notes.some(n => n.startsWith('not emulated: slarks')), JSON.stringify(notes))
-  assert.ok(notes.some(n => n.startsWith('not emulated: settlement on anvil')), JSON.stringify(notes))
+  assert.ok(notes.some(n => n.startsWith('chain: anvil settles')), JSON.stringify(notes))
   assert.equal(notEmulated(base), [])
   const a = makePlan(base)
   assert.equal(JSON.stringify(makePlan(base).orders), JSON.stringify(a.orders))

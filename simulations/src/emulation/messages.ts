@@ -3,6 +3,7 @@
  * bigints travel as decimal strings).
  */
 import type { LatencyDistribution } from '../scenario/types.js'
+import type { Deployment } from '@dcn/protocol'
 import type { Histogram } from './distribution.js'
 
 /** Every emulated peer: nodes of a role, simulated users, and adversaries on the wire. */
@@ -14,10 +15,16 @@ export interface PeerSpec {
   /** A dcn node config object (providers, matchers). */
   config?: Record<string, unknown>
   bootstrap: string[]
+  /** With a chain: the wallet's key (funded by the parent) and a data dir (lease files, BLS key). */
+  walletKey?: string
+  dataDir?: string
 }
 
 /** The first message a worker gets: how to delay links, and its seed. */
-export interface Setup { type: 'setup', latency: LatencyDistribution, seed: number, chainId: number }
+export interface Setup { type: 'setup', latency: LatencyDistribution, seed: number, chainId: number, chain?: ChainSetup }
+
+/** The run's anvil chain (scenario.chain): users deploy through it and providers lease on the simulated runtime. */
+export interface ChainSetup { rpcUrl: string, chainId: number, deployment: Deployment }
 
 export interface StartPeers { type: 'start', peers: PeerSpec[], staggerMs: number }
 export interface StartedPeer { idx: number, kind: PeerKind, addrs: string[], topics: string[], wallet: string, at: number }
@@ -63,6 +70,10 @@ export interface OrderOutcome {
   decidedAt?: number
   bidder?: string
   reason?: string
+  /** With a chain: the lease was created, and the simulated runtime on the winner reported it running at `runningAt`. */
+  leased?: boolean
+  runningAt?: number
+  error?: string
 }
 
 export interface Collected {

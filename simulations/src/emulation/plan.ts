@@ -108,6 +108,6 @@ export function notEmulated (s: Scenario): string[] {
   if (s.nodes.slarks > 0 || a.spoofers.fraction > 0 || a.lazySlarks.fraction > 0 || a.lyingSlarks.fraction > 0) {
     out.push('not emulated: slarks, challenges, capacity spoofers and lazy or lying slarks — proofs of capacity run real containers on Docker and verdicts go on chain; use model mode for detection')
   }
-  if (s.chain) out.push('not emulated: settlement on anvil (chain: true) — leases, payments and eras are not run; the market (orders, bids, matches) is')
+  if (s.chain) out.push('chain: anvil settles the market — providers register and stake, every order is a deployment (lease on chain, manifest to the winner, run on its simulated container runtime); eras and challenges need slarks and are not run')
   return out
 }

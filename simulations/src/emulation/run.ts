@@ -11,17 +11,20 @@
  * forgers publish junk. Afterwards every worker reports what its peers published and received,
  * and delivery is counted over every (message, subscribed peer) pair.
  */
-import { cpus, loadavg, totalmem } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
-import { DEVNET_CHAIN_ID } from '@dcn/protocol'
-import { ask, forkWorker, stopWorkers } from '@dcn/node'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { DEVNET_CHAIN_ID, parseAmount } from '@dcn/protocol'
+import { ask, forkWorker, startDevnetChain, stopWorkers, type DevnetChain } from '@dcn/node'
 import type { Scenario } from '../scenario/types.js'
 import type { Series, SimResults } from '../results/types.js'
 import { mergeInto, summarise, type Histogram } from './distribution.js'
 import { makePlan, notEmulated, type PlannedPeer } from './plan.js'
 import { shuffled } from './random.js'
-import type { Collected, OrderOutcome, PeerStopped, Publication, PublicationsReply, Started, StartedPeer, StatsReply } from './messages.js'
+import type { ChainSetup, Collected, OrderOutcome, PeerSpec, PeerStopped, Publication, PublicationsReply, Started, StartedPeer, StatsReply } from './messages.js'
 
 export interface EmulationOptions {
   onProgress?: (done: number, total: number, label: string) => void
@@ -52,19 +55,44 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
   let started = 0
   let peak = 0
   const total = plan.peers.length
+  let chain: DevnetChain | undefined
+  let chainSetup: ChainSetup | undefined
+  let root: string | undefined
 
   try {
+    if (scenario.chain) {
+      root = mkdtempSync(join(tmpdir(), 'dcn-emulation-'))
+      progress(0, 1, 'starting anvil')
+      chain = await startDevnetChain(join(root, 'deployment.json'), { slotSeconds: Math.max(1, Math.round(scenario.timing.slotMs / 1000)), eraSlots: scenario.timing.eraSlots })
+      chainSetup = { rpcUrl: chain.anvil.rpcUrl, chainId: chain.deployment.chainId, deployment: chain.deployment }
+      log(`emulation: anvil at ${chain.anvil.rpcUrl}`)
+    }
+    // One funding transaction at a time: they all come from the foundation's account.
+    let funding: Promise<unknown> = Promise.resolve()
+    const withChain = async (p: PlannedPeer, spec: PeerSpec): Promise<PeerSpec> => {
+      if (chain === undefined || root === undefined || p.kind === 'spammer' || p.kind === 'forger') return spec
+      const key = generatePrivateKey()
+      const spon = parseAmount(p.kind === 'provider' ? '1000' : p.kind === 'user' ? '10000' : '0')
+      const c = chain
+      const funded = funding.then(async () => { await c.fund(privateKeyToAccount(key).address, spon) })
+      funding = funded.catch(() => {})
+      await funded
+      const config = p.config === undefined ? undefined : { ...p.config, rpc: c.anvil.rpcUrl, deployment: join(root, 'deployment.json'), tokens: c.deployment.tokens }
+      return { ...spec, config, walletKey: key, dataDir: join(root, `peer-${p.idx}`) }
+    }
     // Several hundred nodes in one process need more than V8's default heap.
     const heapMiB = Math.min(8192, Math.max(1024, Math.floor(totalmem() / 2 ** 20 / 2 / plan.workers)))
     for (let i = 0; i < plan.workers; i++) workers.push(forkWorker(WORKER, { execArgv: [`--max-old-space-size=${heapMiB}`] }))
-    await Promise.all(workers.map(async (w, i) => await ask(w, { type: 'setup', latency: scenario.latency, seed: scenario.seed * 1000 + i, chainId: DEVNET_CHAIN_ID } as { type: string }, 'ready')))
+    await Promise.all(workers.map(async (w, i) => await ask(w, { type: 'setup', latency: scenario.latency, seed: scenario.seed * 1000 + i, chainId: chainSetup?.chainId ?? DEVNET_CHAIN_ID, chain: chainSetup } as { type: string }, 'ready')))
     log(`emulation: ${total} peers over ${plan.workers} worker processes`)
 
     const startWave = async (wave: PlannedPeer[], bootstrapOf: (p: PlannedPeer) => string[], label: string): Promise<void> => {
       const byWorker = new Map<number, PlannedPeer[]>()
       for (const p of wave) byWorker.set(p.worker, [...(byWorker.get(p.worker) ?? []), p])
       await Promise.all([...byWorker].map(async ([w, list]) => {
-        const reply = await ask<Started>(workers[w], { type: 'start', staggerMs: STAGGER_MS_PER_WORKER * plan.workers, peers: list.map(p => ({ idx: p.idx, kind: p.kind, config: p.config, bootstrap: bootstrapOf(p) })) } as { type: string }, 'started')
+        const peers: PeerSpec[] = []
+        for (const p of list) peers.push(await withChain(p, { idx: p.idx, kind: p.kind, config: p.config, bootstrap: bootstrapOf(p) }))
+        const reply = await ask<Started>(workers[w], { type: 'start', staggerMs: STAGGER_MS_PER_WORKER * plan.workers, peers } as { type: string }, 'started')
         for (const s of reply.peers) {
           up.set(s.idx, { ...s, planned: plan.peers[s.idx] ?? plan.joins.find(j => j.peer.idx === s.idx)!.peer })
           startedAt.set(s.idx, s.at)
@@ -142,7 +170,8 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     // first heartbeat): its messages count once it has been up JOIN_GRACE_MS, like receivers.
     const inRun = pubReplies.flatMap(p => p.list).filter(p => p[2] - t0 <= scenario.durationMs && p[2] >= t0)
     const publications: Publication[] = inRun.filter(p => (startedAt.get(p[3]) ?? 0) <= p[2] - JOIN_GRACE_MS)
-    if (publications.length < inRun.length) notes.push(`${inRun.length - publications.length} messages published by peers in their first ${JOIN_GRACE_MS / 1000} s (joining during the run) are not counted in delivery`)
+    if (publications.length < inRun.length) notes.push(`${inRun.length - publications.length} messages published by peers in their first ${JOIN_GRACE_MS / 1000} s up (before they had joined the mesh) are not counted in delivery`)
+    if (scenario.chain) notes.push('with a chain, orders are published by each deployment\'s own light client (without the emulated delay) and are not counted in delivery')
     const junk = pubReplies.flatMap(p => p.junk)
     const collected = await Promise.all(workers.map(async w => await ask<Collected>(w, { type: 'collect', publications, graceMs: JOIN_GRACE_MS, windowMs: DELIVERY_WINDOW_MS, junk } as { type: string }, 'collected')))
     progress(1, 1, 'collecting')
@@ -164,6 +193,8 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     return results
   } finally {
     await stopWorkers(workers, 10_000)
+    await chain?.anvil.stop()
+    if (root !== undefined) rmSync(root, { recursive: true, force: true })
   }
 }
 
@@ -229,6 +260,13 @@ function addMatching (results: SimResults, orders: OrderOutcome[], t0: number, s
   }
   const last = Math.ceil(scenario.durationMs / 1000)
   const matchesPerSecond: Series = { name: 'matches per second', unit: 'matches/s', points: Array.from({ length: last + 1 }, (_, s) => [s * 1000, perSecond.get(s) ?? 0]) }
+  if (scenario.chain) {
+    const deployMs: Histogram = {}
+    for (const o of measured) if (o.runningAt !== undefined) mergeInto(deployMs, { [Math.max(0, Math.round((o.runningAt - o.bidDeadlineMs) * 10))]: 1 })
+    const failed = measured.filter(o => o.error !== undefined)
+    results.leases = { attempted: measured.length, running: measured.filter(o => o.leased === true).length, failed: failed.length, deployMs: summarise(deployMs) }
+    if (failed.length > 0) notes.push(`${failed.length} deployments failed, e.g.: ${failed[0].error ?? ''}`)
+  }
   const latencyMs = summarise(latencies)
   if (latencyMs !== undefined) results.matching = { orders: measured.length, matched, unmatched, latencyMs, matchesPerSecond }
   results.series.push(matchesPerSecond)

@@ -10,13 +10,15 @@ import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from 'viem/accounts'
 import {
-  DEVNET_TOKENS, KIND_TOPIC, TOPICS, ZERO_HASH, encode, sign, typedData,
+  DEVNET_TOKENS, KIND_TOPIC, TOPICS, ZERO_HASH, deposit, encode, parseAmount, parseManifest, settlementClients, sign, typedData,
   type Bid, type Hex, type Order, type SignedMessage
 } from '@dcn/protocol'
 import {
-  buildConfig, buildOrder, connect, createHost, ephemeralIdentity, loopDelayMonitor, nodeTotals, silent, startNode,
-  type DcnNode, type Gossip, type Host, type LightClient
+  buildConfig, buildOrder, connect, createHost, deploy, ephemeralIdentity, loopDelayMonitor, nodeTotals, silent, startNode,
+  type DcnNode, type DeploySession, type Gossip, type Host, type LightClient
 } from '@dcn/node'
+import { simRuntime } from './sim-runtime.js'
+import { manifestText } from './manifest.js'
 import { addSample, type Histogram } from './distribution.js'
 import { latencyDrawer, rng } from './random.js'
 import type {
@@ -36,6 +38,11 @@ interface Peer {
   /** message key → first receipt (unix ms). */
   receipts: Map<string, number>
   orders: Map<string, OrderOutcome>
+  /** Every match or no-match this peer saw, by order id (a deploy's order id is known only once it returns). */
+  decisions: Map<string, Partial<OrderOutcome>>
+  /** With a chain: what `deploy` needs. */
+  session?: DeploySession
+  deploying?: Promise<void>
   attack?: ReturnType<typeof setInterval>
 }
 
@@ -128,31 +135,41 @@ async function startPeer (spec: PeerSpec): Promise<StartedPeer> {
   }
   let peer: Peer
   if (spec.kind === 'provider' || spec.kind === 'matcher') {
-    const config = buildConfig(spec.config ?? {}, { role: spec.kind, dataDir: '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: spec.bootstrap })
-    const identity = await ephemeralIdentity()
-    const node = await startNode(config, identity, { log: silent, libp2pMetrics: false, linkDelay: draw })
+    const config = buildConfig(spec.config ?? {}, { role: spec.kind, dataDir: spec.dataDir ?? '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: spec.bootstrap })
+    const identity = await ephemeralIdentity(spec.walletKey as Hex | undefined)
+    // With a chain, providers register, stake and run their leases on the simulated runtime.
+    const node = await startNode(config, identity, { log: silent, libp2pMetrics: false, linkDelay: draw, runtime: setup.chain === undefined ? undefined : simRuntime() })
     recordPublishing(node.gossip, spec.idx)
     observe(node.gossip)
-    peer = { idx: spec.idx, kind: spec.kind, host: node.host, node, wallet: identity.wallet, topics: node.host.services.pubsub.getTopics(), startedAt: now(), receipts, orders: new Map() }
+    peer = { idx: spec.idx, kind: spec.kind, host: node.host, node, wallet: identity.wallet, topics: node.host.services.pubsub.getTopics(), startedAt: now(), receipts, orders: new Map(), decisions: new Map() }
   } else if (spec.kind === 'user') {
-    const wallet = privateKeyToAccount(generatePrivateKey())
-    const net = { chainId: setup.chainId, bootstrap: spec.bootstrap, tokens: { ...DEVNET_TOKENS } }
+    const wallet = privateKeyToAccount((spec.walletKey as Hex | undefined) ?? generatePrivateKey())
+    const chain = setup.chain
+    const net = { chainId: setup.chainId, bootstrap: spec.bootstrap, tokens: chain?.deployment.tokens ?? { ...DEVNET_TOKENS } }
     const client = await connect(net, { wallet, receive: ['match', 'no-match'], publish: [TOPICS.orders], timeoutMs: 30_000, linkDelay: draw })
     recordPublishing(client.gossip, spec.idx)
     observe(client.gossip)
     const orders = new Map<string, OrderOutcome>()
+    const decisions = new Map<string, Partial<OrderOutcome>>()
     const decided = (orderId: string, fields: Partial<OrderOutcome>): void => {
+      if (!decisions.has(orderId)) decisions.set(orderId, { decidedAt: Date.now(), ...fields })
       const o = orders.get(orderId)
       if (o !== undefined && o.decidedAt === undefined) Object.assign(o, { decidedAt: Date.now(), ...fields })
     }
     client.gossip.on('match', (m) => { decided(m.body.orderId, { bidder: m.body.bidder.toLowerCase() }) })
     client.gossip.on('no-match', (m) => { decided(m.body.orderId, { reason: m.body.reason }) })
-    peer = { idx: spec.idx, kind: spec.kind, host: client.host, client, wallet, topics: client.host.services.pubsub.getTopics(), startedAt: now(), receipts, orders }
+    let session: DeploySession | undefined
+    if (chain !== undefined) {
+      const c = settlementClients(chain.rpcUrl, chain.chainId, wallet)
+      await deposit(c, chain.deployment, chain.deployment.spon, parseAmount('5000'))
+      session = { net: { ...net, chain }, wallet, c }
+    }
+    peer = { idx: spec.idx, kind: spec.kind, host: client.host, client, wallet, topics: client.host.services.pubsub.getTopics(), startedAt: now(), receipts, orders, decisions, session }
   } else {
     // An adversary: a bare libp2p host with no validators of its own, publishing what it likes.
     const host = await createHost({ privateKey: (await ephemeralIdentity()).peerKey, listen: [], client: true, linkDelay: draw })
     await Promise.any(spec.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(20_000) })))
-    peer = { idx: spec.idx, kind: spec.kind, host, wallet: privateKeyToAccount(generatePrivateKey()), topics: [], startedAt: now(), receipts, orders: new Map() }
+    peer = { idx: spec.idx, kind: spec.kind, host, wallet: privateKeyToAccount(generatePrivateKey()), topics: [], startedAt: now(), receipts, orders: new Map(), decisions: new Map() }
   }
   peers.set(spec.idx, peer)
   return { idx: peer.idx, kind: peer.kind, addrs: peer.host.getMultiaddrs().map(String), topics: peer.topics, wallet: peer.wallet.address.toLowerCase(), at: peer.startedAt }
@@ -174,6 +191,14 @@ async function stopPeer (p: Peer): Promise<void> {
 async function publishOrder (msg: PublishOrder): Promise<void> {
   const p = peers.get(msg.user)
   if (p?.client === undefined || p.stoppedAt !== undefined) return
+  if (p.session !== undefined) {
+    // One deployment at a time per user: its chain transactions share the wallet's nonce.
+    const session = p.session
+    const next = (p.deploying ?? Promise.resolve()).then(async () => { await deployOrder(p, session, msg) })
+    p.deploying = next
+    await next
+    return
+  }
   const order = buildOrder({
     resources: msg.spec.resources,
     region: '',
@@ -186,6 +211,26 @@ async function publishOrder (msg: PublishOrder): Promise<void> {
   }, p.wallet.address, msg.windowMs)
   p.orders.set(order.id, { orderId: order.id, user: p.idx, kind: msg.kind, publishedAt: now(), bidDeadlineMs: order.bidDeadlineMs })
   await p.client.gossip.publish('order', order)
+}
+
+/**
+ * With a chain, an order is a whole deployment: `deploy` publishes it (from a light client of its
+ * own, without the emulated link delay), creates the lease on anvil and sends the manifest to the
+ * winner, whose simulated runtime "runs" it.
+ */
+async function deployOrder (p: Peer, session: DeploySession, msg: PublishOrder): Promise<void> {
+  const text = manifestText(msg.kind, msg.spec)
+  const { order: spec } = parseManifest(text, { tokens: session.net.tokens })
+  const publishedAt = now()
+  const record = (o: Partial<OrderOutcome> & { orderId: string, bidDeadlineMs: number }): void => {
+    p.orders.set(o.orderId, { user: p.idx, kind: msg.kind, publishedAt, ...p.decisions.get(o.orderId), ...o })
+  }
+  try {
+    const r = await deploy(session, { text, spec }, { windowMs: msg.windowMs })
+    record({ orderId: r.quote.order.id, bidDeadlineMs: r.quote.order.bidDeadlineMs, leased: r.running, runningAt: r.running ? Date.now() : undefined, ...(r.quote.winner === null ? { reason: r.quote.reason ?? 'unknown' } : {}) })
+  } catch (err) {
+    record({ orderId: `failed-${String(publishedAt)}`, bidDeadlineMs: publishedAt + msg.windowMs, leased: false, error: (err as Error).message })
+  }
 }
 
 /** Junk an adversary publishes: spammers invalid orders, forgers bids signed in an honest provider's name. */

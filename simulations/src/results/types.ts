@@ -58,6 +58,8 @@ export interface SimResults {
   }
   /** Emulation: junk the spammers and forgers published, what validators rejected, and what an honest peer accepted (should be 0). */
   junk?: { published: number, rejected: number, acceptedByHonest: number }
+  /** Emulation with a chain: orders deployed as leases (created on anvil, manifest delivered, run on the simulated runtime); deployMs = running − bid deadline. */
+  leases?: { attempted: number, running: number, failed: number, deployMs?: Distribution }
   eras?: EraSummary[]
   /** Per-provider total reward over the run (whole tokens), for the distribution plot. */
   rewards?: Distribution
