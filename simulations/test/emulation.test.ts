@@ -49,7 +49,13 @@ test('a small emulation: honest gossip all delivered, every order matched, junk 
   assert.ok(phases.has('running') && phases.has('collecting'))
 
   assert.ok(r.delivery !== undefined, explain)
-  assert.is(r.delivery.ratio, 1, explain)
+  // Orders and matches are relayed by every node: all of them arrive. Providers relay neither
+  // bids nor heartbeats, so theirs reach a matcher only over a direct link, which a loaded
+  // machine sometimes drops for a few seconds (see the notes): almost all of them arrive.
+  const byTopic = r.delivery.byTopic ?? {}
+  for (const t of ['dcn/1/orders', 'dcn/1/matches']) assert.is(byTopic[t]?.delivered, byTopic[t]?.pairs, `${t}: ${explain}`)
+  assert.ok(byTopic['dcn/1/orders'].pairs > 20 && byTopic['dcn/1/matches'].pairs > 20, explain)
+  assert.ok(r.delivery.ratio >= 0.95, explain)
   assert.ok(r.delivery.latencyMs.count > 100 && r.delivery.latencyMs.p50 > 0 && r.delivery.latencyMs.p99 < 10_000, explain)
   assert.ok(r.delivery.latencyMs.cdf.length > 0 && r.delivery.latencyMs.cdf.at(-1)![1] === 1)
 

@@ -26,9 +26,10 @@ export interface Setup { type: 'setup', latency: LatencyDistribution, seed: numb
 /** The run's anvil chain (scenario.chain): users deploy through it and providers lease on the simulated runtime. */
 export interface ChainSetup { rpcUrl: string, chainId: number, deployment: Deployment }
 
-export interface StartPeers { type: 'start', peers: PeerSpec[], staggerMs: number }
+/** `req` is echoed in the reply (several starts may be under way in one worker). */
+export interface StartPeers { type: 'start', req: number, peers: PeerSpec[], staggerMs: number }
 export interface StartedPeer { idx: number, kind: PeerKind, addrs: string[], topics: string[], wallet: string, at: number }
-export interface Started { type: 'started', peers: StartedPeer[], failed: Array<{ idx: number, error: string }> }
+export interface Started { type: 'started', req: number, peers: StartedPeer[], failed: Array<{ idx: number, error: string }> }
 
 export interface StopPeer { type: 'stop-peer', idx: number }
 export interface PeerStopped { type: 'peer-stopped', idx: number, at: number }
@@ -83,6 +84,8 @@ export interface Collected {
   latency: Record<string, Histogram>
   orders: OrderOutcome[]
   junkAccepted: number
+  /** A few undelivered pairs, for the notes: [topic, publisher idx, published at, receiver idx, receiver kind]. */
+  missed: Array<[string, number, number, number, string]>
 }
 
 export interface JunkCount { spamOrders: number, forgedBids: number, failed: number }

@@ -50,8 +50,9 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
   const r = plan.rng
   const workers: ChildProcess[] = []
   const up = new Map<number, StartedPeer & { planned: PlannedPeer }>()
-  /** When each peer came up (peers that left included). */
+  /** When each peer came up (peers that left included), and when those that left went. */
   const startedAt = new Map<number, number>()
+  const stoppedAt = new Map<number, number>()
   let started = 0
   let peak = 0
   const total = plan.peers.length
@@ -86,13 +87,15 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     await Promise.all(workers.map(async (w, i) => await ask(w, { type: 'setup', latency: scenario.latency, seed: scenario.seed * 1000 + i, chainId: chainSetup?.chainId ?? DEVNET_CHAIN_ID, chain: chainSetup } as { type: string }, 'ready')))
     log(`emulation: ${total} peers over ${plan.workers} worker processes`)
 
+    let nextReq = 0
     const startWave = async (wave: PlannedPeer[], bootstrapOf: (p: PlannedPeer) => string[], label: string): Promise<void> => {
       const byWorker = new Map<number, PlannedPeer[]>()
       for (const p of wave) byWorker.set(p.worker, [...(byWorker.get(p.worker) ?? []), p])
       await Promise.all([...byWorker].map(async ([w, list]) => {
         const peers: PeerSpec[] = []
         for (const p of list) peers.push(await withChain(p, { idx: p.idx, kind: p.kind, config: p.config, bootstrap: bootstrapOf(p) }))
-        const reply = await ask<Started>(workers[w], { type: 'start', staggerMs: STAGGER_MS_PER_WORKER * plan.workers, peers } as { type: string }, 'started')
+        const req = nextReq++
+        const reply = await ask<Started>(workers[w], { type: 'start', req, staggerMs: STAGGER_MS_PER_WORKER * plan.workers, peers } as { type: string }, 'started', m => m.req === req)
         for (const s of reply.peers) {
           up.set(s.idx, { ...s, planned: plan.peers[s.idx] ?? plan.joins.find(j => j.peer.idx === s.idx)!.peer })
           startedAt.set(s.idx, s.at)
@@ -137,7 +140,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
         if (live.length === 0) return
         const victim = live[Math.floor(r() * live.length)]
         up.delete(victim.idx)
-        pending.push(ask<PeerStopped>(workers[victim.planned.worker], { type: 'stop-peer', idx: victim.idx } as { type: string }, 'peer-stopped').then(sample))
+        pending.push(ask<PeerStopped>(workers[victim.planned.worker], { type: 'stop-peer', idx: victim.idx } as { type: string }, 'peer-stopped', m => m.idx === victim.idx).then(m => { stoppedAt.set(m.idx, m.at); sample() }))
       })
     }
     for (const j of plan.joins) {
@@ -166,11 +169,12 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     const stats = await workerStats(workers, false)
     if (process.env.DCN_SIM_DEBUG !== undefined) log(JSON.stringify(stats))
     const pubReplies = await Promise.all(workers.map(async w => await ask<PublicationsReply>(w, { type: 'publications' }, 'publications')))
-    // A peer that has just joined may publish before it has a subscribed neighbour (a provider's
-    // first heartbeat): its messages count once it has been up JOIN_GRACE_MS, like receivers.
+    // The rule for receivers holds for publishers too: a peer that has just joined may publish
+    // before it has a subscribed neighbour (a provider's first heartbeat), and one that leaves
+    // right after publishing takes unsent messages with it. Such messages are not counted.
     const inRun = pubReplies.flatMap(p => p.list).filter(p => p[2] - t0 <= scenario.durationMs && p[2] >= t0)
-    const publications: Publication[] = inRun.filter(p => (startedAt.get(p[3]) ?? 0) <= p[2] - JOIN_GRACE_MS)
-    if (publications.length < inRun.length) notes.push(`${inRun.length - publications.length} messages published by peers in their first ${JOIN_GRACE_MS / 1000} s up (before they had joined the mesh) are not counted in delivery`)
+    const publications: Publication[] = inRun.filter(p => (startedAt.get(p[3]) ?? 0) <= p[2] - JOIN_GRACE_MS && (stoppedAt.get(p[3]) ?? Infinity) >= p[2] + DELIVERY_WINDOW_MS)
+    if (publications.length < inRun.length) notes.push(`${inRun.length - publications.length} messages published by peers in their first ${JOIN_GRACE_MS / 1000} s up (before they had joined the mesh) or in their last ${DELIVERY_WINDOW_MS / 1000} s before leaving are not counted in delivery`)
     if (scenario.chain) notes.push('with a chain, orders are published by each deployment\'s own light client (without the emulated delay) and are not counted in delivery')
     const junk = pubReplies.flatMap(p => p.junk)
     const collected = await Promise.all(workers.map(async w => await ask<Collected>(w, { type: 'collect', publications, graceMs: JOIN_GRACE_MS, windowMs: DELIVERY_WINDOW_MS, junk } as { type: string }, 'collected')))
@@ -185,10 +189,15 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
       series: [nodesSeries],
       notes
     }
-    addDelivery(results, collected, notes)
+    addDelivery(results, collected, t0, notes)
     addMatching(results, collected.flatMap(c => c.orders), t0, scenario, plan.peers.concat(plan.joins.map(j => j.peer)), up, notes)
     addAdversaries(results, scenario, pubReplies, collected, stats, notes)
     notes.push(...workerNotes(stats, startupMs, plan.workers))
+    const noPeers = Object.entries(stats.reduce<Record<string, number>>((acc, st) => {
+      for (const [k, v] of Object.entries(st)) if (k.startsWith('published_to_no_peers_total:') && v > 0) acc[k.split(':')[1]] = (acc[k.split(':')[1]] ?? 0) + v
+      return acc
+    }, {}))
+    if (noPeers.length > 0) notes.push(`published to no peers at all (no subscribed neighbour at that moment; start-up included): ${noPeers.map(([k, v]) => `${v} ${k}`).join(', ')} — providers relay neither bids nor heartbeats, so theirs reach matchers only over a direct connection`)
     results.wallMs = Date.now() - wallStart
     return results
   } finally {
@@ -214,7 +223,7 @@ async function settle (workers: ChildProcess[], maxMs: number): Promise<boolean>
   return false
 }
 
-function addDelivery (results: SimResults, collected: Collected[], notes: string[]): void {
+function addDelivery (results: SimResults, collected: Collected[], t0: number, notes: string[]): void {
   const expected: Record<string, number> = {}
   const delivered: Record<string, number> = {}
   const all: Histogram = {}
@@ -230,7 +239,10 @@ function addDelivery (results: SimResults, collected: Collected[], notes: string
   const e = Object.values(expected).reduce((a, b) => a + b, 0)
   const d = Object.values(delivered).reduce((a, b) => a + b, 0)
   const latencyMs = summarise(all)
-  if (e > 0 && latencyMs !== undefined) results.delivery = { ratio: d / e, latencyMs }
+  const byTopic = Object.fromEntries(Object.keys(expected).sort().map(t => [t, { pairs: expected[t], delivered: delivered[t] ?? 0, p99Ms: summarise(perTopic[t] ?? {})?.p99 ?? NaN }]))
+  if (e > 0 && latencyMs !== undefined) results.delivery = { ratio: d / e, latencyMs, byTopic }
+  const missed = collected.flatMap(c => c.missed).slice(0, 5)
+  if (missed.length > 0) notes.push(`undelivered pairs, e.g.: ${missed.map(([t, from, at, to, kind]) => `${t} from peer ${from} at +${((at - t0) / 1000).toFixed(1)} s to peer ${to} (${kind})`).join('; ')}`)
   for (const t of Object.keys(expected).sort()) {
     const s = summarise(perTopic[t] ?? {})
     notes.push(`gossip ${t}: ${delivered[t] ?? 0}/${expected[t]} (message, subscribed peer) pairs delivered (${((delivered[t] ?? 0) / expected[t] * 100).toFixed(2)}%)${s === undefined ? '' : `, latency p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`}`)
@@ -295,10 +307,13 @@ function addAdversaries (results: SimResults, scenario: Scenario, pubs: Publicat
 }
 
 function workerNotes (stats: Array<Record<string, number>>, startupMs: number, workers: number): string[] {
-  const lag = stats.map((st, i) => `w${i}: p50 ${st.loopDelayP50Ms.toFixed(0)} / p99 ${st.loopDelayP99Ms.toFixed(0)} / max ${st.loopDelayMaxMs.toFixed(0)} ms, ${st.peers} peers, ${st.rssMiB.toFixed(0)} MiB`).join('; ')
+  const lag = stats.map((st, i) => `w${i}: p50 ${st.loopDelayP50Ms.toFixed(0)} / p99 ${st.loopDelayP99Ms.toFixed(0)} / max ${st.loopDelayMaxMs.toFixed(0)} ms, ${st.peers} peers, ${st.rssMiB.toFixed(0)} MiB, ${st.cpuCores.toFixed(2)} cores`).join('; ')
   const [l1, l5] = loadavg()
+  const cores = stats.reduce((n, st) => n + st.cpuCores, 0)
+  const peers = stats.reduce((n, st) => n + st.peers, 0)
   return [
     `event-loop delay per worker during the run — ${lag}`,
+    `the workers used ${cores.toFixed(2)} cores on average during the run (${(cores * 1000 / Math.max(1, peers)).toFixed(1)} ms of CPU per peer per second); ${stats.reduce((n, st) => n + st.rssMiB, 0).toFixed(0)} MiB resident in all`,
     `start-up and settling took ${(startupMs / 1000).toFixed(0)} s (not simulated time); ${workers} worker processes on ${cpus().length} cores; load average ${l1.toFixed(1)} (1 min) ${l5.toFixed(1)} (5 min) at the end — other work on this machine shows up as latency`
   ]
 }

@@ -53,6 +53,9 @@ const junkCount: JunkCount = { spamOrders: 0, forgedBids: 0, failed: 0 }
 /** dcn_* totals of peers that have stopped (churn), so their counters are not lost. */
 const departed: Record<string, number> = {}
 const loop = loopDelayMonitor()
+/** CPU time since the last reset (a `stats` with `reset`). */
+let cpuSince = process.cpuUsage()
+let cpuSinceAt = performance.now()
 let setup: Setup | undefined
 let draw: (() => number) | undefined
 
@@ -76,7 +79,7 @@ async function handle (msg: Setup | StartPeers | StopPeer | PublishOrder | Attac
       process.send?.({ type: 'ready' })
       return
     case 'start': {
-      const reply: Started = { type: 'started', peers: [], failed: [] }
+      const reply: Started = { type: 'started', req: msg.req, peers: [], failed: [] }
       for (const spec of msg.peers) {
         try {
           reply.peers.push(await startPeer(spec))
@@ -107,8 +110,14 @@ async function handle (msg: Setup | StartPeers | StopPeer | PublishOrder | Attac
       const live = [...peers.values()].filter(p => p.stoppedAt === undefined && p.node !== undefined).map(p => p.node!)
       const totals = await nodeTotals(live)
       for (const [k, v] of Object.entries(departed)) if (k !== 'nodes') totals[k] = (totals[k] ?? 0) + v
-      const stats = { ...totals, ...loop.stats(), rssMiB: process.memoryUsage().rss / 2 ** 20, peers: [...peers.values()].filter(p => p.stoppedAt === undefined).length }
-      if (msg.reset === true) loop.histogram.reset()
+      const cpu = process.cpuUsage(cpuSince)
+      const cpuCores = (cpu.user + cpu.system) / 1000 / Math.max(1, performance.now() - cpuSinceAt)
+      const stats = { ...totals, ...loop.stats(), cpuCores, rssMiB: process.memoryUsage().rss / 2 ** 20, peers: [...peers.values()].filter(p => p.stoppedAt === undefined).length }
+      if (msg.reset === true) {
+        loop.histogram.reset()
+        cpuSince = process.cpuUsage()
+        cpuSinceAt = performance.now()
+      }
       process.send?.({ type: 'stats', stats })
       return
     }
@@ -290,7 +299,7 @@ function startAttack (msg: Attack): void {
 }
 
 function collect (msg: Collect): Collected {
-  const out: Collected = { type: 'collected', expected: {}, delivered: {}, latency: {}, orders: [], junkAccepted: 0 }
+  const out: Collected = { type: 'collected', expected: {}, delivered: {}, latency: {}, orders: [], junkAccepted: 0, missed: [] }
   const junkKeys = new Set(msg.junk)
   for (const p of peers.values()) {
     for (const k of p.receipts.keys()) if (junkKeys.has(k)) out.junkAccepted++
@@ -303,7 +312,10 @@ function collect (msg: Collect): Collected {
       if (p.startedAt > at - msg.graceMs || until < at + msg.windowMs) continue
       out.expected[topic] = (out.expected[topic] ?? 0) + 1
       const got = p.receipts.get(key)
-      if (got === undefined) continue
+      if (got === undefined) {
+        if (out.missed.length < 5) out.missed.push([topic, publisher, at, p.idx, p.kind])
+        continue
+      }
       out.delivered[topic] = (out.delivered[topic] ?? 0) + 1
       const h: Histogram = out.latency[topic] ?? (out.latency[topic] = {})
       addSample(h, got - at)

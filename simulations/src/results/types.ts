@@ -41,7 +41,12 @@ export interface SimResults {
   simulatedMs: number
   nodes: { started: number, peak: number }
   /** Gossip delivery: share of (message, subscribed node) pairs delivered, and the latency of those delivered. */
-  delivery?: { ratio: number, latencyMs: Distribution }
+  delivery?: {
+    ratio: number
+    latencyMs: Distribution
+    /** Emulation: the same per gossip topic (pairs expected, delivered, their latency's p99). */
+    byTopic?: Record<string, { pairs: number, delivered: number, p99Ms: number }>
+  }
   /** Order → match, ms after the bid deadline. */
   matching?: { orders: number, matched: number, unmatched: Record<string, number>, latencyMs: Distribution, matchesPerSecond: Series }
   /** Challenges: spoofers caught and honest providers wrongly failed. */

@@ -22,12 +22,15 @@ export function forkWorker (file: string, opts: { env?: NodeJS.ProcessEnv, execA
   })
 }
 
-/** Sends `msg` and resolves with the worker's first message of type `reply`; rejects if the worker exits first. */
-export async function ask<R extends IpcMessage> (child: ChildProcess, msg: IpcMessage, reply: R['type']): Promise<R> {
+/**
+ * Sends `msg` and resolves with the worker's first message of type `reply` that `accept` takes
+ * (tell concurrent requests apart); rejects if the worker exits first.
+ */
+export async function ask<R extends IpcMessage> (child: ChildProcess, msg: IpcMessage, reply: R['type'], accept: (m: R) => boolean = () => true): Promise<R> {
   return await new Promise<R>((resolve, reject) => {
     const onExit = (code: number | null): void => { cleanup(); reject(new Error(`worker exited with ${String(code)} while asked for ${msg.type}`)) }
     const onMessage = (m: IpcMessage): void => {
-      if (m.type !== reply) return
+      if (m.type !== reply || !accept(m as R)) return
       cleanup()
       resolve(m as R)
     }
