@@ -155,7 +155,15 @@ async function startPeer (spec: PeerSpec): Promise<StartedPeer> {
     const wallet = privateKeyToAccount((spec.walletKey as Hex | undefined) ?? generatePrivateKey())
     const chain = setup.chain
     const net = { chainId: setup.chainId, bootstrap: spec.bootstrap, tokens: chain?.deployment.tokens ?? { ...DEVNET_TOKENS } }
-    const client = await connect(net, { wallet, receive: ['match', 'no-match'], publish: [TOPICS.orders], timeoutMs: 30_000, linkDelay: draw })
+    // A loaded network may time a first connection out; a user tries again, as `dcn` users do.
+    let client: LightClient | undefined
+    for (let attempt = 1; client === undefined; attempt++) {
+      try {
+        client = await connect(net, { wallet, receive: ['match', 'no-match'], publish: [TOPICS.orders], timeoutMs: 30_000, linkDelay: draw })
+      } catch (err) {
+        if (attempt >= 3) throw err
+      }
+    }
     recordPublishing(client.gossip, spec.idx)
     observe(client.gossip)
     const orders = new Map<string, OrderOutcome>()
