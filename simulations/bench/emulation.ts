@@ -7,17 +7,10 @@
  *
  * `DCN_SIM_BENCH_NODES=N` and `DCN_SIM_BENCH_SECONDS=S` run a smaller or shorter one (a quick look).
  */
+import type { BenchResult } from '@dcn/protocol'
 import { runEmulation } from '../src/emulation/index.js'
 import type { Scenario } from '../src/scenario/types.js'
 
-export interface BenchResult {
-  name: string
-  params: Record<string, unknown>
-  results: Record<string, number>
-  target?: Record<string, string>
-  pass?: boolean
-  note?: string
-}
 
 const MI = 2 ** 20
 const GI = 2 ** 30
