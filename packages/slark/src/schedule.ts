@@ -8,7 +8,8 @@
  * the i-th of 24 near-equal consecutive shares. Everything comes from chain data (the epoch
  * seed, registration times, reports), so every node computes the same list.
  */
-import { encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
+import { hexBytes, keccak256Bytes } from '@dcn/protocol'
 
 export const SLOTS_PER_EPOCH = 24
 
@@ -40,9 +41,12 @@ export interface EpochPlan {
   slots: Address[][]
 }
 
-/** Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider). */
-function drawRank (epochSeed: Hex, provider: Address): bigint {
-  return hexToBigInt(keccak256(encodePacked(['bytes32', 'address'], [epochSeed, provider])))
+/**
+ * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a 0x-hex string of
+ * fixed length, so comparing strings compares the numbers.
+ */
+function drawRank (seed: Uint8Array, provider: Address): string {
+  return Buffer.from(keccak256Bytes(seed, hexBytes(provider))).toString('hex')
 }
 
 /**
@@ -52,13 +56,14 @@ function drawRank (epochSeed: Hex, provider: Address): bigint {
  */
 export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledProvider[], previousEpochStart: number): EpochPlan {
   const byAddress = (a: ScheduledProvider, b: ScheduledProvider): number => a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1
+  const seed = hexBytes(epochSeed)
   const unique = [...new Map(providers.map(p => [p.address.toLowerCase(), p])).values()]
   const fresh = unique.filter(p => p.registeredAt > previousEpochStart)
     .sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
   const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
     .sort((a, b) => b.reports - a.reports || byAddress(a, b))
   const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
-    .map(p => ({ p, rank: drawRank(epochSeed, p.address) }))
+    .map(p => ({ p, rank: drawRank(seed, p.address) }))
     .sort((a, b) => a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : byAddress(a.p, b.p))
     .map(x => x.p)
   const order = [...fresh, ...reported, ...rest].map(p => p.address)

@@ -3,7 +3,7 @@
  * slot's seed and roster, so a slark knows its committees and its bit in a signer bitmap
  * without asking the chain.
  */
-import { encodeAbiParameters, keccak256 } from 'viem'
+import { hexBytes, keccak256Bytes, uint256Word } from '../keccak-wasm.js'
 import type { Address, Hex } from '../types.js'
 
 export interface RosterMember {
@@ -23,12 +23,33 @@ export function canChallenge (slarkTier: number, providerTier: number): boolean 
  * picks position i among the remaining ones.
  */
 export function committeeOf (seed: Hex, provider: Address, slarks: RosterMember[], providerTier: number, size: number): Address[] {
-  const pool = slarks.filter(s => canChallenge(s.tier, providerTier)).map(s => s.address)
-  if (pool.length <= size) return pool
+  return drawCommittee(seed, provider, slarks.filter(s => canChallenge(s.tier, providerTier)).map(s => s.address), size)
+}
+
+/**
+ * The draw of `committeeOf` from an already filtered pool of eligible slarks (in roster order),
+ * which a caller drawing many committees from one roster can filter once. The shuffle keeps only
+ * the swapped positions, so a draw costs `size` hashes whatever the pool's length.
+ */
+export function drawCommittee (seed: Hex, provider: Address, pool: readonly Address[], size: number): Address[] {
+  if (pool.length <= size) return [...pool]
+  const seedBytes = hexBytes(seed)
+  const providerWord = new Uint8Array(32)
+  providerWord.set(hexBytes(provider), 12)
+  const moved = new Map<number, Address>()
+  const at = (k: number): Address => moved.get(k) ?? pool[k]
   for (let i = 0; i < size; i++) {
-    const r = BigInt(keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }], [seed, provider, BigInt(i)])))
-    const j = i + Number(r % BigInt(pool.length - i))
-    ;[pool[i], pool[j]] = [pool[j], pool[i]]
+    const j = i + modOf(keccak256Bytes(seedBytes, providerWord, uint256Word(i)), pool.length - i)
+    const a = at(i)
+    moved.set(i, at(j))
+    moved.set(j, a)
   }
-  return pool.slice(0, size)
+  return Array.from({ length: size }, (_, i) => at(i))
+}
+
+/** A big-endian 256-bit number modulo m (m < 2^32), in doubles: every partial stays below 2^40. */
+function modOf (word: Uint8Array, m: number): number {
+  let r = 0
+  for (const b of word) r = (r * 256 + b) % m
+  return r
 }
