@@ -27,6 +27,13 @@ export const hexBytes = (hex: string): Uint8Array => Buffer.from(hex.slice(2), '
 /** A big-endian uint256 word holding `n` (abi.encode of a uint256 or a left-padded address). */
 export function uint256Word (n: number | bigint): Uint8Array {
   const w = new Uint8Array(32)
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** 32) {
+    w[28] = n >>> 24
+    w[29] = (n >>> 16) & 0xff
+    w[30] = (n >>> 8) & 0xff
+    w[31] = n & 0xff
+    return w
+  }
   let v = BigInt(n)
   for (let i = 31; i >= 0 && v > 0n; i--) { w[i] = Number(v & 0xffn); v >>= 8n }
   return w

@@ -33,18 +33,27 @@ export function committeeOf (seed: Hex, provider: Address, slarks: RosterMember[
  */
 export function drawCommittee (seed: Hex, provider: Address, pool: readonly Address[], size: number): Address[] {
   if (pool.length <= size) return [...pool]
-  const seedBytes = hexBytes(seed)
-  const providerWord = new Uint8Array(32)
-  providerWord.set(hexBytes(provider), 12)
+  // abi.encode(bytes32 seed, address provider, uint256 i): three words, i changing in the last
+  const msg = new Uint8Array(96)
+  msg.set(seedBytes(seed), 0)
+  msg.set(hexBytes(provider), 44)
   const moved = new Map<number, Address>()
   const at = (k: number): Address => moved.get(k) ?? pool[k]
   for (let i = 0; i < size; i++) {
-    const j = i + modOf(keccak256Bytes(seedBytes, providerWord, uint256Word(i)), pool.length - i)
+    msg.set(uint256Word(i), 64)
+    const j = i + modOf(keccak256Bytes(msg), pool.length - i)
     const a = at(i)
     moved.set(i, at(j))
     moved.set(j, a)
   }
   return Array.from({ length: size }, (_, i) => at(i))
+}
+
+/** A slot's seed is decoded once for all the slot's draws. */
+let lastSeed: { hex: Hex, bytes: Uint8Array } | null = null
+function seedBytes (seed: Hex): Uint8Array {
+  if (lastSeed?.hex !== seed) lastSeed = { hex: seed, bytes: hexBytes(seed) }
+  return lastSeed.bytes
 }
 
 /** A big-endian 256-bit number modulo m (m < 2^32), in doubles: every partial stays below 2^40. */
