@@ -12,7 +12,7 @@
  * the file (or a `question:` key).
  */
 import { basename, extname } from 'node:path'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { parseAmount, parseCpu, parseDuration, parseSize } from '@dcn/protocol'
 import type {
   Adversaries, Churn, LatencyDistribution, NodeCounts, Scenario, SimMode, Timing, WorkloadKind, Workloads
@@ -44,10 +44,11 @@ const MAX_COUNT = 10_000_000
 
 export function parseScenario (text: string, file: string): Scenario {
   const v = new Validator(file)
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter })
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
-    const line = e.linePos?.[0].line
+    const line = lineCounter.linePos(e.pos[0]).line
     throw new ScenarioError(file, '', `is not valid YAML${line === undefined ? '' : ` (line ${line})`}: ${e.message.split('\n')[0]}`)
   }
   const root = doc.toJS() as unknown
