@@ -18,7 +18,8 @@ const suites = [
   'packages/protocol/dist/bench/bls.js',
   'packages/node/dist/bench/challenges.js',
   'packages/node/dist/bench/challenge.js',
-  'packages/node/dist/bench/slark.js'
+  'packages/node/dist/bench/slark.js',
+  'simulations/dist/bench/model.js'
 ].filter(p => existsSync(join(root, p)) && (filter === undefined || p.includes(filter)))
 
 const machine = {

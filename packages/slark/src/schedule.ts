@@ -9,7 +9,7 @@
  * seed, registration times, reports), so every node computes the same list.
  */
 import type { Address, Hex } from 'viem'
-import { hexBytes, keccak256Bytes } from '@dcn/protocol'
+import { keccak256Bytes } from '@dcn/protocol'
 
 export const SLOTS_PER_EPOCH = 24
 
@@ -41,12 +41,18 @@ export interface EpochPlan {
   slots: Address[][]
 }
 
+/** epochSeed ‖ provider, reused for every draw (they are synchronous). */
+const RANK_INPUT = Buffer.alloc(52)
+
 /**
- * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a 0x-hex string of
- * fixed length, so comparing strings compares the numbers.
+ * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a string of 32
+ * latin1 characters, one per byte, so comparing strings compares the numbers (the seed must be
+ * in RANK_INPUT already).
  */
-function drawRank (seed: Uint8Array, provider: Address): string {
-  return Buffer.from(keccak256Bytes(seed, hexBytes(provider))).toString('hex')
+function drawRank (provider: Address): string {
+  RANK_INPUT.write(provider.slice(2), 32, 20, 'hex')
+  const d = keccak256Bytes(RANK_INPUT)
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('latin1')
 }
 
 /**
@@ -56,14 +62,14 @@ function drawRank (seed: Uint8Array, provider: Address): string {
  */
 export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledProvider[], previousEpochStart: number): EpochPlan {
   const byAddress = (a: ScheduledProvider, b: ScheduledProvider): number => a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1
-  const seed = hexBytes(epochSeed)
+  RANK_INPUT.write(epochSeed.slice(2), 0, 32, 'hex')
   const unique = [...new Map(providers.map(p => [p.address.toLowerCase(), p])).values()]
   const fresh = unique.filter(p => p.registeredAt > previousEpochStart)
     .sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
   const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
     .sort((a, b) => b.reports - a.reports || byAddress(a, b))
   const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
-    .map(p => ({ p, rank: drawRank(seed, p.address) }))
+    .map(p => ({ p, rank: drawRank(p.address) }))
     .sort((a, b) => a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : byAddress(a.p, b.p))
     .map(x => x.p)
   const order = [...fresh, ...reported, ...rest].map(p => p.address)

@@ -14,13 +14,18 @@
 import { drawCommittee, type Address, type Hex } from '@dcn/protocol'
 import { challengeSpec, epochOf, firstSlotOf, newcomers, planEpoch, providersForSlot, Tally, type EpochPlan, type ScheduledProvider } from '@dcn/slark'
 import { eraMs, type Ctx } from './context.js'
-import { isOnline, minus, type Node } from './world.js'
+import { isOnline, minus, type Node, type Slark } from './world.js'
 
 /** Committee size of the Challenges contract's deployment (2N + 1, N = 1). */
 export const COMMITTEE_SIZE = 3
 /** Processing a slark adds to a vote, and a provider to its acknowledgement, ms. */
 const SLARK_WORK_MS = 10
 const PROVIDER_WORK_MS = 5
+
+/** One challenge's votes, reused (challenges run one at a time): the voters, their ballots, their measured acknowledgements. */
+const VOTERS: Slark[] = []
+const VOTES: boolean[] = []
+const ACKS: number[] = []
 
 const thresholds = new Map<number, number>()
 /** The Tally's strict majority for a committee of n. */
@@ -86,18 +91,22 @@ function challenge (c: Ctx, node: Node, seed: Hex, at: number, eraSecond: number
   }
   // the acknowledgement travels provider → slark (through the gateway for a fizz node)
   const legs = node.kind === 'fizz' ? 2 : 1
-  const votes: Array<{ slark: typeof c.slarks[number], pass: boolean, ackMs: number }> = []
-  for (const a of committee) {
-    const slark = c.slarkByAddress.get(a)!
+  let cast = 0
+  let passes = 0
+  for (let k = 0; k < committee.length; k++) {
+    const slark = c.slarkByAddress.get(committee[k])!
     slark.seated++
     if (slark.lazy) continue
     let ack = PROVIDER_WORK_MS
     for (let h = 0; h < 2 * legs; h++) ack += c.hop()
-    votes.push({ slark, pass: slark.lying ? !truth : truth, ackMs: Math.round(ack) })
+    VOTERS[cast] = slark
+    VOTES[cast] = slark.lying ? !truth : truth
+    ACKS[cast] = Math.round(ack)
+    if (VOTES[cast]) passes++
+    cast++
   }
   const need = threshold(committee.length)
-  const passes = votes.filter(v => v.pass).length
-  const passed = passes >= need ? true : votes.length - passes >= need ? false : null
+  const passed = passes >= need ? true : cast - passes >= need ? false : null
   if (passed === null) { c.noQuorum++; return }
   c.challenges++
   node.challenged = true
@@ -113,14 +122,15 @@ function challenge (c: Ctx, node: Node, seed: Hex, at: number, eraSecond: number
     } else if (online) node.failedOnline = true
     else node.failedOffline = true
   }
-  for (const v of votes) {
-    if (v.pass !== passed) continue
+  for (let k = 0; k < cast; k++) {
+    if (VOTES[k] !== passed) continue
     // a majority member's measured acknowledgement is the era's response time (buildEraInput)
     node.responseCount++
-    node.responseTotalMs += v.ackMs
-    v.slark.agreed++
-    v.slark.responseCount++
+    node.responseTotalMs += ACKS[k]
+    const slark = VOTERS[k]
+    slark.agreed++
+    slark.responseCount++
     // a slark's own response: its signed vote reaching the committee (one hop) after its checks
-    v.slark.responseTotalMs += Math.round(c.hop() + SLARK_WORK_MS)
+    slark.responseTotalMs += Math.round(c.hop() + SLARK_WORK_MS)
   }
 }

@@ -10,7 +10,7 @@ export interface Rng {
   int: (n: number) => number
   /** Exponential with the given mean (Poisson inter-arrival times). */
   exp: (mean: number) => number
-  /** Standard normal (Box–Muller; one draw per call, the pair's second is dropped for simplicity). */
+  /** Standard normal (Box–Muller; the pair's second value serves the next call). */
   normal: () => number
   /** 32 random bytes as 0x-hex: the chain's randomness (slot seeds, beacons). */
   hex32: () => `0x${string}`
@@ -46,11 +46,19 @@ export function rng (seed: number, stream: string): Rng {
   }
   for (let i = 0; i < 12; i++) u32()
   const next = (): number => (u32() * 2 ** 21 + (u32() >>> 11)) / 2 ** 53
+  let spare = NaN
+  const normal = (): number => {
+    if (!Number.isNaN(spare)) { const z = spare; spare = NaN; return z }
+    const r = Math.sqrt(-2 * Math.log(1 - next()))
+    const a = 2 * Math.PI * next()
+    spare = r * Math.sin(a)
+    return r * Math.cos(a)
+  }
   return {
     next,
     int: n => Math.floor(next() * n),
     exp: mean => -Math.log(1 - next()) * mean,
-    normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
+    normal,
     hex32: () => {
       let s = '0x'
       for (let i = 0; i < 8; i++) s += u32().toString(16).padStart(8, '0')

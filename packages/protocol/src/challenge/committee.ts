@@ -3,7 +3,7 @@
  * slot's seed and roster, so a slark knows its committees and its bit in a signer bitmap
  * without asking the chain.
  */
-import { hexBytes, keccak256Bytes, uint256Word } from '../keccak-wasm.js'
+import { keccak256Bytes } from '../keccak-wasm.js'
 import type { Address, Hex } from '../types.js'
 
 export interface RosterMember {
@@ -34,27 +34,30 @@ export function committeeOf (seed: Hex, provider: Address, slarks: RosterMember[
 export function drawCommittee (seed: Hex, provider: Address, pool: readonly Address[], size: number): Address[] {
   if (pool.length <= size) return [...pool]
   // abi.encode(bytes32 seed, address provider, uint256 i): three words, i changing in the last
-  const msg = new Uint8Array(96)
-  msg.set(seedBytes(seed), 0)
-  msg.set(hexBytes(provider), 44)
-  const moved = new Map<number, Address>()
-  const at = (k: number): Address => moved.get(k) ?? pool[k]
+  const msg = SCRATCH
+  msg.fill(0)
+  msg.write(seed.slice(2), 0, 32, 'hex')
+  msg.write(provider.slice(2), 44, 20, 'hex')
+  // the swaps so far: positions and what they hold now (a committee is a handful of seats)
+  const keys: number[] = []
+  const vals: Address[] = []
+  const at = (k: number): Address => { const x = keys.lastIndexOf(k); return x < 0 ? pool[k] : vals[x] }
+  const out: Address[] = []
   for (let i = 0; i < size; i++) {
-    msg.set(uint256Word(i), 64)
+    msg.writeUInt32BE(i, 92)
     const j = i + modOf(keccak256Bytes(msg), pool.length - i)
-    const a = at(i)
-    moved.set(i, at(j))
-    moved.set(j, a)
+    const picked = at(j)
+    const held = at(i)
+    // position j now holds what position i held; position i is never read again
+    keys.push(j)
+    vals.push(held)
+    out.push(picked)
   }
-  return Array.from({ length: size }, (_, i) => at(i))
+  return out
 }
 
-/** A slot's seed is decoded once for all the slot's draws. */
-let lastSeed: { hex: Hex, bytes: Uint8Array } | null = null
-function seedBytes (seed: Hex): Uint8Array {
-  if (lastSeed?.hex !== seed) lastSeed = { hex: seed, bytes: hexBytes(seed) }
-  return lastSeed.bytes
-}
+/** Reused for every draw: the draw is synchronous. */
+const SCRATCH = Buffer.alloc(96)
 
 /** A big-endian 256-bit number modulo m (m < 2^32), in doubles: every partial stays below 2^40. */
 function modOf (word: Uint8Array, m: number): number {
