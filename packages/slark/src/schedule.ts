@@ -44,15 +44,22 @@ export interface EpochPlan {
 /** epochSeed ‖ provider, reused for every draw (they are synchronous). */
 const RANK_INPUT = Buffer.alloc(52)
 
+interface Ranked { p: ScheduledProvider, digest: Uint8Array, top: number }
+
 /**
- * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a string of 32
- * latin1 characters, one per byte, so comparing strings compares the numbers (the seed must be
- * in RANK_INPUT already).
+ * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a number (the seed
+ * must be in RANK_INPUT already). `top` holds its first 48 bits; equal tops compare the digests.
  */
-function drawRank (provider: Address): string {
-  RANK_INPUT.write(provider.slice(2), 32, 20, 'hex')
+function drawRank (p: ScheduledProvider): Ranked {
+  RANK_INPUT.write(p.address.slice(2), 32, 20, 'hex')
   const d = keccak256Bytes(RANK_INPUT)
-  return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('latin1')
+  return { p, digest: d, top: ((d[0] * 256 + d[1]) * 256 + d[2]) * 2 ** 24 + ((d[3] * 256 + d[4]) * 256 + d[5]) }
+}
+
+function byRank (a: Ranked, b: Ranked): number {
+  if (a.top !== b.top) return a.top - b.top
+  for (let i = 6; i < 32; i++) if (a.digest[i] !== b.digest[i]) return a.digest[i] - b.digest[i]
+  return a.p.address.toLowerCase() < b.p.address.toLowerCase() ? -1 : 1
 }
 
 /**
@@ -69,8 +76,8 @@ export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledPr
   const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
     .sort((a, b) => b.reports - a.reports || byAddress(a, b))
   const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
-    .map(p => ({ p, rank: drawRank(p.address) }))
-    .sort((a, b) => a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : byAddress(a.p, b.p))
+    .map(drawRank)
+    .sort(byRank)
     .map(x => x.p)
   const order = [...fresh, ...reported, ...rest].map(p => p.address)
   const slots = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) =>

@@ -46,6 +46,12 @@ export interface SlotState {
 
 const scheduled = (c: Ctx, n: Node): ScheduledProvider => ({ address: n.address, registeredAt: c.genesis + Math.floor(n.registeredAt / 1000), reports: n.reports })
 
+/** A compute node by address: its index is in the address (computeAddress), no hash lookup needed. */
+function nodeOf (c: Ctx, address: Address): Node | undefined {
+  const n = c.nodes[parseInt(address.slice(28), 16) - 1]
+  return n !== undefined && n.address === address ? n : c.byAddress.get(address)
+}
+
 export function runSlot (c: Ctx, st: SlotState, slot: number): void {
   const slotStartMs = slot * c.s.timing.slotMs
   const epoch = epochOf(slot)
@@ -68,14 +74,16 @@ export function runSlot (c: Ctx, st: SlotState, slot: number): void {
   }
   const fresh = newcomers(clock, slot, recent).filter(a => !st.challenged.has(a))
   for (const a of fresh) st.challenged.add(a)
-  const due = [...fresh, ...providersForSlot(st.plan, slot)]
   const seed = c.rng.chain.hex32()
   const at = slotStartMs + 1000
   const eraStartMs = Math.floor(slotStartMs / eraMs(c)) * eraMs(c)
-  for (const address of due) {
-    const node = c.byAddress.get(address)
-    if (node === undefined || node.leftAt !== null) continue
-    challenge(c, node, seed, at, Math.floor((slotStartMs - eraStartMs) / 1000))
+  const eraSecond = Math.floor((slotStartMs - eraStartMs) / 1000)
+  for (const list of [fresh, providersForSlot(st.plan, slot)]) {
+    for (const address of list) {
+      const node = nodeOf(c, address)
+      if (node === undefined || node.leftAt !== null) continue
+      challenge(c, node, seed, at, eraSecond)
+    }
   }
 }
 
@@ -90,15 +98,14 @@ function challenge (c: Ctx, node: Node, seed: Hex, at: number, eraSecond: number
     truth = spec.cpu <= free.cpu && spec.memory <= free.memory && spec.disk <= free.storage && spec.gpu <= free.gpuUnits
   }
   // the acknowledgement travels provider → slark (through the gateway for a fizz node)
-  const legs = node.kind === 'fizz' ? 2 : 1
+  const roundTrip = c.roundTrip[node.kind === 'fizz' ? 1 : 0]
   let cast = 0
   let passes = 0
   for (let k = 0; k < committee.length; k++) {
     const slark = c.slarkByAddress.get(committee[k])!
     slark.seated++
     if (slark.lazy) continue
-    let ack = PROVIDER_WORK_MS
-    for (let h = 0; h < 2 * legs; h++) ack += c.hop()
+    const ack = PROVIDER_WORK_MS + roundTrip()
     VOTERS[cast] = slark
     VOTES[cast] = slark.lying ? !truth : truth
     ACKS[cast] = Math.round(ack)

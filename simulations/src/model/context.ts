@@ -25,6 +25,10 @@ export interface Ctx {
   queue: EventQueue<ModelEvent>
   rng: { setup: Rng, orders: Rng, churn: Rng, latency: Rng, chain: Rng, ratings: Rng }
   hop: () => number
+  /** An order's way to a node plus its bid's way to the matcher (2 × hops one-hop delays). */
+  bidTravel: () => number
+  /** A challenge's round trip to a data-centre node [0] or to a fizz node through its gateway [1]. */
+  roundTrip: [() => number, () => number]
   /** Gossip hops from one node to every other: log₆ of the node count (mesh degree 6). */
   hops: number
   nodes: Node[]

@@ -26,6 +26,7 @@ export function rebuildPools (c: Ctx): void {
   c.pools = [1, 2, 3, 4, 5, 6, 7].map(pt => c.slarks.filter(s => canChallenge(s.tier, pt)).map(s => s.address))
 }
 
+const NONE: never[] = []
 const NO_ATTRIBUTES = { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 }
 
 function offlineSpans (n: Node, fromMs: number, toMs: number, eraSeconds: number): Span[] {
@@ -72,8 +73,8 @@ export function settleEra (c: Ctx, era: number): EraSummary {
     tasks: { assigned: n.tasksAssigned, completed: n.tasksCompleted },
     response: { count: n.responseCount, totalMs: n.responseTotalMs },
     ratings: { count: n.ratingCount, sum: n.ratingSum },
-    offline: offlineSpans(n, fromMs, toMs, eraSeconds),
-    workloads: workloads(n, fromMs, eraSeconds),
+    offline: n.outages.length === 0 && n.leftAt === null ? NONE : offlineSpans(n, fromMs, toMs, eraSeconds),
+    workloads: n.leases.length === 0 ? NONE : workloads(n, fromMs, eraSeconds),
     failedChallenges: n.failedChallenges,
     history: n.history ?? { tier: n.tier, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 }
   }))

@@ -16,7 +16,7 @@ import { distribution, series } from '../results/stats.js'
 import { runSlot, type SlotState } from './challenges.js'
 import { eraMs, type Ctx, type ModelEvent } from './context.js'
 import { rebuildPools, restake, settleEra } from './eras.js'
-import { latencySampler } from './latency.js'
+import { hopSumSampler, latencySampler } from './latency.js'
 import { BIDDERS_PER_ORDER, endLease, onMatch, onOrder, scheduleNextOrder } from './market.js'
 import { rng } from './prng.js'
 import { EventQueue } from './queue.js'
@@ -72,6 +72,8 @@ function setup (s: Scenario): Ctx {
     queue: new EventQueue<ModelEvent>(),
     rng: r,
     hop: latencySampler(s.latency, r.latency),
+    bidTravel: () => 0,
+    roundTrip: [() => 0, () => 0],
     hops: Math.max(1, Math.ceil(Math.log(Math.max(2, total)) / Math.log(6))),
     nodes: [],
     byAddress: new Map(),
@@ -104,6 +106,8 @@ function setup (s: Scenario): Ctx {
   const computeCount = s.nodes.providers + s.nodes.gateways + s.nodes.fizz
   const a = s.adversaries
   const roles = assignRoles(r.setup, computeCount, [['spoofer', a.spoofers.fraction], ['dumper', a.priceDumpers.fraction]], 'honest')
+  c.bidTravel = hopSumSampler(c.hop, 2 * c.hops, r.latency)
+  c.roundTrip = [hopSumSampler(c.hop, 2, r.latency), hopSumSampler(c.hop, 4, r.latency)]
   const add = (kind: Kind, gateway: Node | null, at: number, joined: boolean): Node => {
     const n = makeNode(s, r.setup, c.nodes.length, { kind, gateway, at, joined, role: roles[c.nodes.length] })
     c.nodes.push(n)
@@ -252,7 +256,7 @@ function results (c: Ctx, eras: NonNullable<SimResults['eras']>, smp: { leases: 
   })
   const notes = [
     `model mode: ${c.nodes.length} compute nodes (${s.nodes.providers} providers, ${s.nodes.gateways} gateways, ${s.nodes.fizz} fizz at the start), ${s.nodes.slarks} slarks, ${slots} slots of ${s.timing.slotMs / 1000} s, ${eraCount} eras of ${s.timing.eraSlots} slots.`,
-    `sampled: each order reaches ${BIDDERS_PER_ORDER} candidate bidders drawn from the nodes of its mode (not every provider); the winner is the best of those by selectWinner.`,
+    `sampled: each order reaches ${BIDDERS_PER_ORDER} candidate bidders drawn from the nodes of its mode (not every provider); the winner is the best of those by selectWinner. Multi-hop delays (a bid's 2 × ${c.hops} hops, a challenge's round trip) are drawn from tables of 8192 exact sums of one-hop draws.`,
     'assumed (not in the scenario): node capacities, per-unit prices, initial tiers and stakes — see simulations/src/model/world.ts; slarks start at tier 6, committees of 3.',
     'gossip is not simulated: delivery is not measured, and spammers and forgers (which act on gossip validation) have no effect in model mode — use emulation mode for them.',
     'slark response times are their votes\' times here; the network\'s buildEraInput gives slarks no response samples, so real slarks miss the response criterion of every tier.'

@@ -86,9 +86,7 @@ export function onOrder (c: Ctx): void {
     const price = priceOf(node, need)
     if (price > order.maxPricePerSecond) continue
     // the order reaches the node and its bid the matcher through the gossip mesh
-    let travel = 0
-    for (let h = 0; h < 2 * c.hops; h++) travel += c.hop()
-    if (travel > c.s.timing.bidWindowMs) { c.lateBids++; continue }
+    if (c.bidTravel() > c.s.timing.bidWindowMs) { c.lateBids++; continue }
     bids.push({
       orderId: order.id,
       bidder: node.address,

@@ -224,7 +224,7 @@ export function add (into: Res, b: Res, sign: 1 | -1): void {
   into.gpuUnits += sign * b.gpuUnits
 }
 
-/** Wei → whole tokens as a double (plots and distributions only). */
-export const tokens = (wei: bigint): number => Number(wei / 10n ** 12n) / 1e6
+/** Wei → whole tokens as a double (plots, distributions and stake shares only; the same on every run). */
+export const tokens = (wei: bigint): number => Number(wei) / 1e18
 
 export const isOnline = (n: Node, at: number): boolean => n.leftAt === null && at >= n.offlineUntil

@@ -28,8 +28,9 @@ function ticks (min: number, max: number, n = 5): number[] {
 }
 
 function frame (xMin: number, xMax: number, yMin: number, yMax: number, xLabel: string, yLabel: string): { x: (v: number) => number, y: (v: number) => number, parts: string[] } {
-  const x = (v: number): number => M.l + (xMax === xMin ? 0.5 : (v - xMin) / (xMax - xMin)) * (W - M.l - M.r)
-  const y = (v: number): number => H - M.b - (yMax === yMin ? 0.5 : (v - yMin) / (yMax - yMin)) * (H - M.t - M.b)
+  const r1 = (v: number): number => Math.round(v * 10) / 10
+  const x = (v: number): number => r1(M.l + (xMax === xMin ? 0.5 : (v - xMin) / (xMax - xMin)) * (W - M.l - M.r))
+  const y = (v: number): number => r1(H - M.b - (yMax === yMin ? 0.5 : (v - yMin) / (yMax - yMin)) * (H - M.t - M.b))
   const parts = [`<rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#999"/>`]
   for (const t of ticks(xMin, xMax)) parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${H - M.b}" y2="${H - M.b + 4}" stroke="#999"/><text x="${x(t)}" y="${H - M.b + 16}" text-anchor="middle">${fmt(t)}</text>`)
   for (const t of ticks(yMin, yMax)) parts.push(`<line x1="${M.l - 4}" x2="${W - M.r}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/><text x="${M.l - 6}" y="${y(t) + 4}" text-anchor="end">${fmt(t)}</text>`)
