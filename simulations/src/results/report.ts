@@ -31,6 +31,8 @@ const table = (rows: Array<Array<string | number>>, head?: string[]): string =>
 const distRow = (name: string, d: Distribution, unit: string): Array<string | number> => [name, d.count, `${fmt(d.p50)} ${unit}`, `${fmt(d.p90)} ${unit}`, `${fmt(d.p99)} ${unit}`, `${fmt(d.max)} ${unit}`, `${fmt(d.mean)} ${unit}`]
 const DIST_HEAD = ['', 'count', 'p50', 'p90', 'p99', 'max', 'mean']
 
+const duration = (ms: number): string => ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`
+
 const pct = (x: number): string => `${(x * 100).toFixed(x === 0 || x === 1 ? 0 : 2)} %`
 
 export function renderReport (r: SimResults): string {
@@ -41,7 +43,7 @@ export function renderReport (r: SimResults): string {
   out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dcn sim: ${esc(s.name)}</title><style>${CSS}</style></head><body>`)
   out.push(`<h1>dcn simulation: ${esc(s.name)} <small>(${esc(mode)} mode, seed ${s.seed})</small></h1>`)
   out.push(`<p class="q">${esc(s.question)}</p>`)
-  out.push(`<p>Simulated ${fmt(r.simulatedMs / 1000)} s; ${r.nodes.started} nodes started, ${r.nodes.peak} at the peak.</p>`)
+  out.push(`<p>Simulated ${duration(r.simulatedMs)}; ${r.nodes.started} nodes started, ${r.nodes.peak} at the peak.</p>`)
   out.push('<details><summary>Scenario parameters</summary>', table(flatten(s).filter(([k]) => k !== 'question')), '</details>')
 
   out.push('<h2>Matching latency (order → match, after the bid deadline)</h2>')
