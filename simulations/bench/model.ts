@@ -24,10 +24,12 @@ export async function run (): Promise<BenchResult[]> {
   const scenario = parseScenario(readFileSync(SCENARIO, 'utf8'), SCENARIO)
   const eraStarts: number[] = []
   const started = performance.now()
+  const cpu = process.cpuUsage()
   const r = await runSimulation(scenario, {
     onProgress: (done) => { if (done % scenario.timing.eraSlots === 0) eraStarts.push(performance.now()) }
   })
   const wallS = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
   const perEra = eraStarts.slice(1).map((t, i) => t - eraStarts[i])
   const compute = scenario.nodes.providers + scenario.nodes.gateways + scenario.nodes.fizz
   return [{
@@ -35,6 +37,8 @@ export async function run (): Promise<BenchResult[]> {
     params: { computeNodes: compute, slarks: scenario.nodes.slarks, eras: r.eras?.length ?? 0, slotsPerEra: scenario.timing.eraSlots, seed: scenario.seed },
     results: {
       wall_s: Number(wallS.toFixed(2)),
+      // CPU time of this process (the model's thread and V8's GC helpers): what the run costs when others share the cores
+      cpu_s: Number(((used.user + used.system) / 1e6).toFixed(2)),
       era_p50_ms: Math.round(perEra.sort((a, b) => a - b)[Math.floor(perEra.length / 2)] ?? 0),
       challenges: r.detection?.challenges ?? 0,
       orders: r.matching?.orders ?? 0,

@@ -65,19 +65,35 @@ export function settleEra (c: Ctx, era: number): EraSummary {
   const toMs = fromMs + len
   const eraSeconds = len / 1000
   const members: Node[] = c.nodes.filter(n => n.registeredAt < toMs && (n.leftAt === null || n.leftAt >= fromMs))
-  const providers: ProviderMetrics[] = members.map(n => ({
-    address: n.address,
-    stake: n.stake,
-    delegations: n.delegations,
-    attributes: NO_ATTRIBUTES,
-    tasks: { assigned: n.tasksAssigned, completed: n.tasksCompleted },
-    response: { count: n.responseCount, totalMs: n.responseTotalMs },
-    ratings: { count: n.ratingCount, sum: n.ratingSum },
-    offline: n.outages.length === 0 && n.leftAt === null ? NONE : offlineSpans(n, fromMs, toMs, eraSeconds),
-    workloads: n.leases.length === 0 ? NONE : workloads(n, fromMs, eraSeconds),
-    failedChallenges: n.failedChallenges,
-    history: n.history ?? { tier: n.tier, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 }
-  }))
+  // each node's metrics object is reused era to era (computeEra keeps none of its input)
+  const providers: ProviderMetrics[] = members.map(n => {
+    const m = n.metrics ??= {
+      address: n.address,
+      stake: 0n,
+      delegations: n.delegations,
+      attributes: NO_ATTRIBUTES,
+      tasks: { assigned: 0, completed: 0 },
+      response: { count: 0, totalMs: 0 },
+      ratings: { count: 0, sum: 0 },
+      offline: NONE,
+      workloads: NONE,
+      failedChallenges: NONE,
+      history: null
+    }
+    m.stake = n.stake
+    m.delegations = n.delegations
+    m.tasks.assigned = n.tasksAssigned
+    m.tasks.completed = n.tasksCompleted
+    m.response.count = n.responseCount
+    m.response.totalMs = n.responseTotalMs
+    m.ratings.count = n.ratingCount
+    m.ratings.sum = n.ratingSum
+    m.offline = n.outages.length === 0 && n.leftAt === null ? NONE : offlineSpans(n, fromMs, toMs, eraSeconds)
+    m.workloads = n.leases.length === 0 ? NONE : workloads(n, fromMs, eraSeconds)
+    m.failedChallenges = n.failedChallenges.length === 0 ? NONE : n.failedChallenges
+    m.history = n.history ?? { tier: n.tier, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 }
+    return m
+  })
   const slarks: SlarkMetrics[] = c.slarks.map(s => ({
     address: s.address,
     delegateTo: s.delegateTo,
@@ -123,7 +139,7 @@ export function settleEra (c: Ctx, era: number): EraSummary {
     if (n.leftAt === null) tiers[r.tierAfter - 1]++
     // the era's evidence starts afresh
     n.tasksAssigned = n.tasksCompleted = n.responseCount = n.responseTotalMs = n.ratingCount = n.ratingSum = 0
-    n.failedChallenges = []
+    if (n.failedChallenges.length > 0) n.failedChallenges = []
     pruneLeases(n, toMs)
     if (n.outages.length > 0 && n.outages[n.outages.length - 1][1] <= toMs) n.outages = []
   })

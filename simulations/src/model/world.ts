@@ -11,7 +11,7 @@
  *   delegates 10 SPON to its gateway (SPEC.md); slarks start at tier 6 and auto-delegate to a
  *   random data-centre provider.
  */
-import { DEFAULT_STAKE_THRESHOLDS, parseAmount, type Address, type ProviderHistory, type SlarkHistory } from '@dcn/protocol'
+import { DEFAULT_STAKE_THRESHOLDS, parseAmount, type Address, type ProviderHistory, type ProviderMetrics, type SlarkHistory } from '@dcn/protocol'
 import type { Scenario } from '../scenario/types.js'
 import type { Rng } from './prng.js'
 
@@ -67,6 +67,8 @@ export interface Node {
   feedbackCount: number
   feedbackSum: number
   leases: Lease[]
+  /** The era input's entry for it, reused era to era (eras.ts). */
+  metrics?: ProviderMetrics
   // this era's evidence
   tasksAssigned: number
   tasksCompleted: number
