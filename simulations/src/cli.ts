@@ -119,7 +119,7 @@ function render (r: SimResults, out: string, files: string[]): string {
   if (d !== undefined) lines.push(`  challenges ${d.challenges}; spoofers detected ${d.spoofersDetected} of ${d.spoofers}; false positives ${(d.falsePositiveRate * 100).toFixed(2)} %`)
   if (r.eras !== undefined && r.eras.length > 0) {
     const last = r.eras[r.eras.length - 1]
-    lines.push(`  ${r.eras.length} eras; tiers 1–7 at the end: ${last.tiers.join(' / ')}; reward per provider p50 ${r.rewards?.p50 ?? 0} tokens`)
+    lines.push(`  ${r.eras.length} eras; tiers 1–7 at the end: ${last.tiers.join(' / ')}; reward per provider p50 ${(r.rewards?.p50 ?? 0).toFixed(1)} tokens`)
   }
   lines.push(`  wrote ${files.join(', ')} to ${out}`)
   lines.push(`  report: ${join(out, 'report.html')}`)

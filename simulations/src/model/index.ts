@@ -54,6 +54,7 @@ export async function runModel (s: Scenario, opts: ModelOptions = {}): Promise<S
   }
   drain(c, s.durationMs)
   c.now = s.durationMs
+  if (slots === 0) opts.onProgress?.(1, 1, 'shorter than a slot')
   return results(c, summaries, samples, eras, slots)
 }
 
@@ -264,6 +265,7 @@ function results (c: Ctx, eras: NonNullable<SimResults['eras']>, smp: { leases: 
   if (c.noQuorum > 0) notes.push(`${c.noQuorum} challenges found no majority (lazy or lying slarks) and put no result on chain.`)
   if (c.noCommittee > 0) notes.push(`${c.noCommittee} challenges had no eligible slark for the provider's tier and did not happen.`)
   if (c.lateBids > 0) notes.push(`${c.lateBids} bids reached the matcher after the bid deadline (latency) and were not counted.`)
+  if (s.chain) notes.push('chain: true has no effect in model mode (settlement is modelled, not run on a chain).')
   if (eraCount === 0) notes.push(`the run is shorter than one era (${eraMs(c) / 1000} s): no era was settled.`)
   const out: SimResults = {
     scenario: s,
