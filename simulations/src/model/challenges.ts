@@ -14,7 +14,7 @@
 import { drawCommittee, type Address, type Hex } from '@dcn/protocol'
 import { challengeSpec, epochOf, firstSlotOf, newcomers, planEpoch, providersForSlot, Tally, type EpochPlan, type ScheduledProvider } from '@dcn/slark'
 import { eraMs, type Ctx } from './context.js'
-import { isOnline, minus, type Node, type Slark } from './world.js'
+import { isOnline, minus, nodeOf, type Node, type Slark } from './world.js'
 
 /** Committee size of the Challenges contract's deployment (2N + 1, N = 1). */
 export const COMMITTEE_SIZE = 3
@@ -45,12 +45,6 @@ export interface SlotState {
 }
 
 const scheduled = (c: Ctx, n: Node): ScheduledProvider => ({ address: n.address, registeredAt: c.genesis + Math.floor(n.registeredAt / 1000), reports: n.reports })
-
-/** A compute node by address: its index is in the address (computeAddress), no hash lookup needed. */
-function nodeOf (c: Ctx, address: Address): Node | undefined {
-  const n = c.nodes[parseInt(address.slice(28), 16) - 1]
-  return n !== undefined && n.address === address ? n : c.byAddress.get(address)
-}
 
 export function runSlot (c: Ctx, st: SlotState, slot: number): void {
   const slotStartMs = slot * c.s.timing.slotMs

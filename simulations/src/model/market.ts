@@ -14,7 +14,7 @@ import {
 } from '@dcn/protocol'
 import type { WorkloadKind } from '../scenario/types.js'
 import type { Ctx, PendingOrder } from './context.js'
-import { add, fits, isOnline, minus, priceOf, tokens, userAddress, type Lease, type Node, type Res } from './world.js'
+import { add, fits, isOnline, minus, nodeOf, priceOf, tokens, userAddress, type Lease, type Node, type Res } from './world.js'
 
 export const BIDDERS_PER_ORDER = 24
 
@@ -110,7 +110,7 @@ export function onOrder (c: Ctx): void {
 }
 
 function standingOf (c: Ctx, bid: Bid): Standing {
-  const n = c.byAddress.get(bid.bidder)!
+  const n = nodeOf(c, bid.bidder)!
   const stake = n.stakeTokens
   return {
     tier: n.tier,
@@ -126,7 +126,7 @@ export function onMatch (c: Ctx, p: PendingOrder): void {
   const need: Res = { cpu: p.order.resources.cpu, memory: p.order.resources.memory, storage: p.order.resources.storage, gpuUnits: p.order.resources.gpuUnits }
   // a ranked bidder that has since gone offline or filled up cannot take the lease: the user tries the next
   const winner = sel.ranked.find(r => {
-    const n = c.byAddress.get(r.bid.bidder)!
+    const n = nodeOf(c, r.bid.bidder)!
     return isOnline(n, c.now) && fits(need, minus(n.registered, n.inUse))
   })
   if (winner === undefined) {
@@ -137,7 +137,7 @@ export function onMatch (c: Ctx, p: PendingOrder): void {
   c.matched++
   c.matchLatencies.push(p.latencyMs)
   c.matchTimes.push(c.now)
-  const node = c.byAddress.get(winner.bid.bidder)!
+  const node = nodeOf(c, winner.bid.bidder)!
   const overcommitted = !fits(need, minus(node.real, node.inUse))
   add(node.inUse, need, 1)
   node.leasesWon++
