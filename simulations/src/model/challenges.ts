@@ -53,7 +53,6 @@ export function runSlot (c: Ctx, st: SlotState, slot: number): void {
     const epochStartMs = firstSlotOf(epoch) * c.s.timing.slotMs
     const previousStart = epoch === 0 ? -Infinity : c.genesis + (firstSlotOf(epoch - 1) * c.s.timing.slotMs) / 1000
     const seed = c.rng.chain.hex32()
-    c.epochSeeds.set(epoch, seed)
     const live = c.nodes.filter(n => n.leftAt === null && n.registeredAt <= epochStartMs).map(n => scheduled(c, n))
     st.plan = planEpoch(epoch, seed, live, previousStart)
     st.challenged = new Set()

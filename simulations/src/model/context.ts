@@ -1,5 +1,5 @@
 /** The state one model run threads through its parts (market, challenges, eras). */
-import type { Address, EraParams, Hex } from '@dcn/protocol'
+import type { Address, Bid, EraParams, Hex, Order } from '@dcn/protocol'
 import type { Scenario } from '../scenario/types.js'
 import type { EventQueue } from './queue.js'
 import type { Rng } from './prng.js'
@@ -14,8 +14,8 @@ export type ModelEvent =
   | { type: 'leave' }
 
 export interface PendingOrder {
-  order: import('@dcn/protocol').Order
-  bids: Array<import('@dcn/protocol').Bid>
+  order: Order
+  bids: Bid[]
   /** When the match reaches the user, ms after the bid deadline. */
   latencyMs: number
 }
@@ -45,7 +45,6 @@ export interface Ctx {
   /** Unix seconds of simulated time 0 (the slot clock's genesis). */
   genesis: number
   slotSeconds: number
-  epochSeeds: Map<number, Hex>
   /** Sum of every live node's own stake and delegations, tokens (stake shares). */
   totalStakeTokens: number
   now: number

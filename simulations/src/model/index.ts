@@ -87,7 +87,6 @@ function setup (s: Scenario): Ctx {
     params: { ...DEFAULT_ERA_PARAMS },
     genesis: GENESIS,
     slotSeconds: s.timing.slotMs / 1000,
-    epochSeeds: new Map(),
     totalStakeTokens: 0,
     now: 0,
     matchLatencies: [],
