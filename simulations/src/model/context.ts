@@ -1,5 +1,5 @@
 /** The state one model run threads through its parts (market, challenges, eras). */
-import type { Address, Bid, EraParams, Hex, Order } from '@dcn/protocol'
+import type { Address, Bid, EraParams, Order } from '@dcn/protocol'
 import type { Scenario } from '../scenario/types.js'
 import type { EventQueue } from './queue.js'
 import type { Rng } from './prng.js'
