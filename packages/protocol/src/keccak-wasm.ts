@@ -21,13 +21,6 @@ export function keccak256Bytes (...parts: Uint8Array[]): Uint8Array {
   return hasher.digest('binary')
 }
 
-/** `bytes` bytes of 0x-hex into buf at offset, without allocating (hot loops: committee draws, epoch plans). */
-export function writeHex (buf: Uint8Array, offset: number, hex: string, bytes: number): void {
-  for (let k = 0; k < bytes; k++) buf[offset + k] = nibble(hex.charCodeAt(2 + 2 * k)) * 16 + nibble(hex.charCodeAt(3 + 2 * k))
-}
-
-const nibble = (c: number): number => c <= 57 ? c - 48 : (c | 32) - 87
-
 /** The 20 bytes of an address, or the 32 of a bytes32, from 0x-hex. */
 export const hexBytes = (hex: string): Uint8Array => Buffer.from(hex.slice(2), 'hex')
 

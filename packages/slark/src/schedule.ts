@@ -9,7 +9,7 @@
  * seed, registration times, reports), so every node computes the same list.
  */
 import type { Address, Hex } from 'viem'
-import { keccak256Bytes, writeHex } from '@dcn/protocol'
+import { keccak256Bytes } from '@dcn/protocol'
 
 export const SLOTS_PER_EPOCH = 24
 
@@ -51,7 +51,7 @@ interface Ranked { p: ScheduledProvider, digest: Uint8Array, top: number }
  * must be in RANK_INPUT already). `top` holds its first 48 bits; equal tops compare the digests.
  */
 function drawRank (p: ScheduledProvider): Ranked {
-  writeHex(RANK_INPUT, 32, p.address, 20)
+  RANK_INPUT.write(p.address.slice(2), 32, 20, 'hex')
   const d = keccak256Bytes(RANK_INPUT)
   return { p, digest: d, top: ((d[0] * 256 + d[1]) * 256 + d[2]) * 2 ** 24 + ((d[3] * 256 + d[4]) * 256 + d[5]) }
 }
@@ -70,19 +70,15 @@ function byRank (a: Ranked, b: Ranked): number {
 export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledProvider[], previousEpochStart: number): EpochPlan {
   const byAddress = (a: ScheduledProvider, b: ScheduledProvider): number => a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1
   RANK_INPUT.write(epochSeed.slice(2), 0, 32, 'hex')
-  const unique = new Map<string, ScheduledProvider>()
-  for (const p of providers) unique.set(p.address.toLowerCase(), p)
-  const fresh: ScheduledProvider[] = []
-  const reported: ScheduledProvider[] = []
-  const ranked: Ranked[] = []
-  for (const p of unique.values()) {
-    if (p.registeredAt > previousEpochStart) fresh.push(p)
-    else if (p.reports > 0) reported.push(p)
-    else ranked.push(drawRank(p))
-  }
-  fresh.sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
-  reported.sort((a, b) => b.reports - a.reports || byAddress(a, b))
-  const rest = ranked.sort(byRank).map(x => x.p)
+  const unique = [...new Map(providers.map(p => [p.address.toLowerCase(), p])).values()]
+  const fresh = unique.filter(p => p.registeredAt > previousEpochStart)
+    .sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
+  const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
+    .sort((a, b) => b.reports - a.reports || byAddress(a, b))
+  const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
+    .map(drawRank)
+    .sort(byRank)
+    .map(x => x.p)
   const order = [...fresh, ...reported, ...rest].map(p => p.address)
   const slots = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) =>
     order.slice(Math.floor(i * order.length / SLOTS_PER_EPOCH), Math.floor((i + 1) * order.length / SLOTS_PER_EPOCH)))

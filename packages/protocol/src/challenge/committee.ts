@@ -3,7 +3,7 @@
  * slot's seed and roster, so a slark knows its committees and its bit in a signer bitmap
  * without asking the chain.
  */
-import { keccak256Bytes, writeHex } from '../keccak-wasm.js'
+import { keccak256Bytes } from '../keccak-wasm.js'
 import type { Address, Hex } from '../types.js'
 
 export interface RosterMember {
@@ -60,6 +60,13 @@ export function drawCommittee (seed: Hex, provider: Address, pool: readonly Addr
 
 const KEYS: number[] = []
 const VALS: Address[] = []
+
+/** `bytes` bytes of 0x-hex into buf at offset, without allocating. */
+function writeHex (buf: Uint8Array, offset: number, hex: string, bytes: number): void {
+  for (let k = 0; k < bytes; k++) buf[offset + k] = nibble(hex.charCodeAt(2 + 2 * k)) * 16 + nibble(hex.charCodeAt(3 + 2 * k))
+}
+
+const nibble = (c: number): number => c <= 57 ? c - 48 : (c | 32) - 87
 
 /** Reused for every draw: the draw is synchronous. */
 const SCRATCH = Buffer.alloc(96)
