@@ -13,7 +13,9 @@
  * - units: CPU, sizes, durations, token amounts.
  * - `bls`: min-pk BLS12-381 with blst (`BLS_BACKEND`): keys, sign/verify, aggregation,
  *   fast-aggregate-verify, proofs of possession, EIP-2537 point encodings, signer bitmaps.
- * - `challenge`: the slark committee draw (`committeeOf`, as Challenges.sol draws) and the
+ * - `keccak256Bytes`: synchronous WebAssembly keccak256 over byte parts (with `hexBytes`, `uint256Word`).
+ * - `challenge`: the slark committee draw (`committeeOf`, as Challenges.sol draws; `drawCommittee`
+ *   from a pre-filtered pool) and the
  *   verdict a committee signs (`challengeResultMessage`), and the signed `/dcn/challenge/1.0.0`
  *   requests of committee slarks and providers' answers.
  * - `era`: tiers, liveness rewards, slashing and slark rewards of one era (`computeEra`), and the
@@ -36,6 +38,7 @@ export * from './eip712.js'
 export { SECP256K1_BACKEND, recoverDigestSigner, walletFromKey } from './secp256k1.js'
 export * from './validate.js'
 export * from './score.js'
+export { keccak256Bytes, hexBytes, uint256Word } from './keccak-wasm.js'
 export * from './manifest.js'
 export * from './access.js'
 export * from './frames.js'

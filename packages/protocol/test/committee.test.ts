@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { canChallenge, committeeOf, type Address, type Hex, type RosterMember } from '../src/index.js'
+import { encodeAbiParameters, getAddress, keccak256 } from 'viem'
+import { canChallenge, committeeOf, drawCommittee, type Address, type Hex, type RosterMember } from '../src/index.js'
 import { hash, prng, randomAddress } from './fixtures.js'
 
 const rand = prng(9380)
@@ -46,6 +47,28 @@ test('with no more eligible slarks than the size, the committee is all of them i
   assert.equal(committeeOf(seeds[0], provider, roster, 2, 3), [roster[5].address, roster[6].address])
   assert.equal(committeeOf(seeds[0], provider, roster, 7, 7), roster.map(s => s.address))
   assert.equal(committeeOf(seeds[0], provider, [], 7, 3), [])
+})
+
+/** The draw as first written, with viem's keccak and a full copy of the pool: the reference. */
+function referenceDraw (seed: Hex, provider: Address, pool: Address[], size: number): Address[] {
+  pool = [...pool]
+  if (pool.length <= size) return pool
+  for (let i = 0; i < size; i++) {
+    const r = BigInt(keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'address' }, { type: 'uint256' }], [seed, provider, BigInt(i)])))
+    const j = i + Number(r % BigInt(pool.length - i))
+    ;[pool[i], pool[j]] = [pool[j], pool[i]]
+  }
+  return pool.slice(0, size)
+}
+
+test('the WebAssembly draw picks exactly what the viem reference picks', () => {
+  for (let k = 0; k < 300; k++) {
+    const pool = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => randomAddress(rand))
+    const size = 1 + Math.floor(rand() * 9)
+    // checksummed (mixed-case) addresses too
+    const who = k % 2 === 0 ? randomAddress(rand) : getAddress(randomAddress(rand))
+    assert.equal(drawCommittee(seeds[k % seeds.length], who, pool, size), referenceDraw(seeds[k % seeds.length], who, pool, size))
+  }
 })
 
 test.run()

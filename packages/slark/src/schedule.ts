@@ -8,7 +8,8 @@
  * the i-th of 24 near-equal consecutive shares. Everything comes from chain data (the epoch
  * seed, registration times, reports), so every node computes the same list.
  */
-import { encodePacked, hexToBigInt, keccak256, type Address, type Hex } from 'viem'
+import type { Address, Hex } from 'viem'
+import { keccak256Bytes } from '@dcn/protocol'
 
 export const SLOTS_PER_EPOCH = 24
 
@@ -40,9 +41,25 @@ export interface EpochPlan {
   slots: Address[][]
 }
 
-/** Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider). */
-function drawRank (epochSeed: Hex, provider: Address): bigint {
-  return hexToBigInt(keccak256(encodePacked(['bytes32', 'address'], [epochSeed, provider])))
+/** epochSeed ‖ provider, reused for every draw (they are synchronous). */
+const RANK_INPUT = Buffer.alloc(52)
+
+interface Ranked { p: ScheduledProvider, digest: Uint8Array, top: number }
+
+/**
+ * Draw rank of a provider in an epoch: keccak256(epochSeed ‖ provider) as a number (the seed
+ * must be in RANK_INPUT already). `top` holds its first 48 bits; equal tops compare the digests.
+ */
+function drawRank (p: ScheduledProvider): Ranked {
+  RANK_INPUT.write(p.address.slice(2), 32, 20, 'hex')
+  const d = keccak256Bytes(RANK_INPUT)
+  return { p, digest: d, top: ((d[0] * 256 + d[1]) * 256 + d[2]) * 2 ** 24 + ((d[3] * 256 + d[4]) * 256 + d[5]) }
+}
+
+function byRank (a: Ranked, b: Ranked): number {
+  if (a.top !== b.top) return a.top - b.top
+  for (let i = 6; i < 32; i++) if (a.digest[i] !== b.digest[i]) return a.digest[i] - b.digest[i]
+  return a.p.address.toLowerCase() < b.p.address.toLowerCase() ? -1 : 1
 }
 
 /**
@@ -52,14 +69,15 @@ function drawRank (epochSeed: Hex, provider: Address): bigint {
  */
 export function planEpoch (epoch: number, epochSeed: Hex, providers: ScheduledProvider[], previousEpochStart: number): EpochPlan {
   const byAddress = (a: ScheduledProvider, b: ScheduledProvider): number => a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1
+  RANK_INPUT.write(epochSeed.slice(2), 0, 32, 'hex')
   const unique = [...new Map(providers.map(p => [p.address.toLowerCase(), p])).values()]
   const fresh = unique.filter(p => p.registeredAt > previousEpochStart)
     .sort((a, b) => a.registeredAt - b.registeredAt || byAddress(a, b))
   const reported = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports > 0)
     .sort((a, b) => b.reports - a.reports || byAddress(a, b))
   const rest = unique.filter(p => p.registeredAt <= previousEpochStart && p.reports === 0)
-    .map(p => ({ p, rank: drawRank(epochSeed, p.address) }))
-    .sort((a, b) => a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : byAddress(a.p, b.p))
+    .map(drawRank)
+    .sort(byRank)
     .map(x => x.p)
   const order = [...fresh, ...reported, ...rest].map(p => p.address)
   const slots = Array.from({ length: SLOTS_PER_EPOCH }, (_, i) =>

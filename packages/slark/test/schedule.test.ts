@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { keccak256, toHex, type Address, type Hex } from 'viem'
+import { encodePacked, hexToBigInt, keccak256, toHex, type Address, type Hex } from 'viem'
 import { SLOTS_PER_EPOCH, epochOf, firstSlotOf, planEpoch, providersForSlot, slotAt, slotProviders, slotStart, type ScheduledProvider } from '../src/schedule.js'
 import { specHash, type Capacity } from '@dcn/protocol'
 import { challengeSpec } from '../src/challenge-spec.js'
@@ -96,6 +96,28 @@ test('the spec hash changes with every field', () => {
   for (const k of ['cpu', 'memory', 'disk', 'gpu'] as const) assert.not.equal(specHash({ ...s, [k]: s[k] + 1 }), h, k)
   assert.not.equal(challengeSpec(seed('s'), addr(3), registered, { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 }), s)
   assert.is(SLOTS_PER_EPOCH, 24)
+})
+
+test('the WebAssembly keccak draws the same specs and epoch order as viem does', () => {
+  const registered: Capacity = { cpu: 64_000, memory: 2 ** 38, storage: 2 ** 41, gpuUnits: 4 }
+  const inUse: Capacity = { cpu: 1500, memory: 2 ** 30, storage: 0, gpuUnits: 1 }
+  const KEYS = ['cpu', 'memory', 'storage', 'gpuUnits'] as const
+  for (let i = 1; i <= 50; i++) {
+    const s = seed(`slot ${i}`)
+    const [cpu, memory, disk, gpu] = KEYS.map((k, j) => {
+      const draw = hexToBigInt(keccak256(encodePacked(['bytes32', 'address', 'uint8'], [s, addr(i * 7919), j])))
+      return Number(BigInt(registered[k] - inUse[k]) * 9000n * draw / (10_000n << 256n))
+    })
+    assert.equal(challengeSpec(s, addr(i * 7919), registered, inUse), { cpu, memory, disk, gpu })
+  }
+  const providers = Array.from({ length: 200 }, (_, i) => old(i * 104_729 + 1))
+  const s = seed('epoch 9')
+  const expected = [...providers].sort((a, b) => {
+    const ra = hexToBigInt(keccak256(encodePacked(['bytes32', 'address'], [s, a.address])))
+    const rb = hexToBigInt(keccak256(encodePacked(['bytes32', 'address'], [s, b.address])))
+    return ra < rb ? -1 : 1
+  }).map(p => p.address)
+  assert.equal(planEpoch(9, s, providers, EPOCH_START).order, expected)
 })
 
 test.run()

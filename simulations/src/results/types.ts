@@ -1,6 +1,7 @@
 /**
- * What a run produces, in either mode: `results.json` is this object; the CSV files are its
- * `series`; `report.html` plots it. Keys are stable: tests and researchers' scripts read them.
+ * What a run produces, in either mode: `results.json` is this object without `wallMs` (which
+ * goes to `run.json`, so that the same seed gives byte-identical results); the CSV files are its
+ * `series` and per-era tables; `report.html` plots it. Keys are stable: tests and researchers' scripts read them.
  * A figure a mode cannot measure is absent (never zero or made up).
  */
 import type { Scenario } from '../scenario/types.js'
@@ -60,6 +61,8 @@ export interface SimResults {
     falsePositiveRate: number
     /** Eras from a spoofer's start to its first failed challenge. */
     erasToDetect?: Distribution
+    /** Honest providers whose only failed challenges came while they were offline (no answer): not counted as false positives. */
+    honestFailedOffline?: number
   }
   /** Emulation: junk the spammers and forgers published, what validators rejected, and what an honest peer accepted (should be 0). */
   junk?: { published: number, rejected: number, acceptedByHonest: number }
@@ -68,6 +71,8 @@ export interface SimResults {
   eras?: EraSummary[]
   /** Per-provider total reward over the run (whole tokens), for the distribution plot. */
   rewards?: Distribution
+  /** Per group of providers (honest, honest fizz, spoofers, price dumpers): leases won, lease income and liveness rewards over the run, whole tokens. */
+  groups?: Array<{ name: string, providers: number, leasesWon: number, leaseIncome: Distribution, rewards: Distribution }>
   series: Series[]
   /** Things the run noticed (e.g. a worker's event loop lagging), shown in the report. */
   notes: string[]

@@ -9,6 +9,7 @@ import { ESCROW_USAGE, escrowCommand } from './escrow-command.js'
 import { DEPLOY_USAGE, deployCommand } from './deploy-command.js'
 import { LEASE_USAGE, leaseCommand } from './lease-command.js'
 import { ERA_USAGE, eraCommand } from './era-command.js'
+import { SIM_USAGE, simCommand } from './sim-command.js'
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   node: nodeCommand,
@@ -17,7 +18,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   escrow: escrowCommand,
   deploy: deployCommand,
   lease: leaseCommand,
-  era: eraCommand
+  era: eraCommand,
+  sim: simCommand
 }
 
 const HELP = `dcn ${VERSION} — decentralized compute network
@@ -29,6 +31,7 @@ const HELP = `dcn ${VERSION} — decentralized compute network
   ${ESCROW_USAGE}
   ${LEASE_USAGE}
   ${ERA_USAGE}
+  ${SIM_USAGE}
 
 Client commands find the network in <data-dir>/devnet.json; <data-dir> is --data-dir, $DCN_HOME or ~/.dcn.`
 
