@@ -2,6 +2,9 @@
  * One era's metrics, assembled the same way by every slark from what the chain says (committee
  * results, stakes, leases) and what gossip showed it (heartbeats, measured responses): the
  * input of `computeEra`. Era e covers challenge slots [e·S, (e+1)·S); its "hours" are slots.
+ * Response times, providers' and slarks', come only from the votes of the majorities the chain
+ * recorded for the era's slots (a slark's measurements of others ride in its later votes, so
+ * they count in the era of the vote that carries them).
  */
 import type {
   Address, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
@@ -44,6 +47,8 @@ export interface EraFacts {
   offline: (provider: Address) => Array<{ from: number, to: number }>
   /** Acknowledgement times of the provider measured by the given (slot, slark) votes. */
   response: (provider: Address, by: (slot: number, slark: string) => boolean) => { count: number, totalMs: number }
+  /** A slark's response time as the other members measured it, from the given (slot, slark) votes. */
+  slarkResponse: (slark: Address, by: (slot: number, slark: string) => boolean) => { count: number, totalMs: number }
   /** The previous era's carried histories (empty for era 0 or a slark that has none). */
   history: { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkHistory> }
 }
@@ -96,7 +101,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       delegateTo: lower(s.delegateTo),
       challenges: seated.length,
       agreed: seated.filter(r => r.signers.some(m => lower(m) === lower(s.address))).length,
-      response: { count: 0, totalMs: 0 },
+      response: f.slarkResponse(s.address, (slot, voter) => majority.has(`${slot}:${voter}`)),
       optIn: true,
       history: f.history.slarks.get(lower(s.address)) ?? null
     }

@@ -31,6 +31,7 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
     ],
     offline: (p) => p === P2 ? [{ from: 30, to: 45 }] : [],
     response: () => ({ count: 2, totalMs: 80 }),
+    slarkResponse: (s, by) => s === S1 && by(13, S2) && !by(13, S3) ? { count: 3, totalMs: 360 } : { count: 1, totalMs: 50 },
     history: { providers: new Map(), slarks: new Map() },
     ...over
   }
@@ -68,6 +69,15 @@ test('slarks: seats on committees with a result, and how many of those results t
   const s = buildEraInput(facts()).slarks
   assert.equal(s.map(x => [x.challenges, x.agreed]), [[3, 3], [3, 2], [3, 1]])
   assert.is(s[2].delegateTo, P2)
+})
+
+test('slarks\' response times come from the majorities\' votes, as the other members measured them', () => {
+  const s = buildEraInput(facts()).slarks
+  assert.equal(s[0].response, { count: 3, totalMs: 360 }, 'S1: only the votes of slot 13\'s signers (S1, S2) count')
+  assert.equal(s[1].response, { count: 1, totalMs: 50 })
+  // S1 averages 120 ms: its tier 1 requirement is < 350 ms, tier 4's < 200 ms, tier 5's < 150 ms, tier 6's < 100 ms
+  const report = computeEra(buildEraInput(facts()), { explain: false })
+  assert.is(report.slarks[0].meanResponseMs, 120)
 })
 
 test('the input computes, and the same facts give the same report', () => {

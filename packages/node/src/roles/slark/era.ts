@@ -140,7 +140,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         results,
         // Fizz nodes beat through their gateway's heartbeats (the ones its polls found online).
         offline: (p) => observer.offline(p, from, to, o.heartbeatMs),
-        response: (p, by) => observer.response(p, slots, by)
+        response: (p, by) => observer.response(p, slots, by),
+        slarkResponse: (s, by) => observer.slarkResponse(s, slots, by)
       }
     }
   })

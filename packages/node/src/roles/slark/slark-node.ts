@@ -2,13 +2,14 @@
  * The slark role in a `dcn` node: registers on chain with its BLS key (and proof of possession)
  * and the provider it delegates its era rewards to, then runs the challenge loop and the era
  * settlement of @dcn/slark over this node's chain clients, libp2p host and gossip. Providers are
- * asked directly; fizz nodes through their gateway.
+ * asked directly; fizz nodes through their gateway, several in one request.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, ROLE_IDS, RewardsAbi, TOPICS, read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
-  registerNode, signChallengeRequest, type Address, type ChallengeAnswer, type Deployment, type SettlementClients
+  CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, MAX_SUBNET_BATCH, ROLE_IDS, RewardsAbi, SUBNET_CHALLENGE_PROTOCOL, TOPICS, assembleSubnetAnswer,
+  read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer, parseSubnetEntry, parseSubnetSeal, registerNode, signChallengeRequest,
+  type Address, type ChallengeAnswer, type Deployment, type SettlementClients, type SubnetChallengeAnswer, type SubnetEntry
 } from '@dcn/protocol'
 import { EraObserver, Slark, slotAt, type EraSettler } from '@dcn/slark'
 import { join } from 'node:path'
@@ -76,11 +77,33 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
           await frames.close().catch(() => {})
         }
       },
+      askSubnet: async (gateway, req, timeoutMs, onAccepted): Promise<SubnetChallengeAnswer> => {
+        const until = Date.now() + timeoutMs
+        const stream = await host.dialProtocol(peerIdFromString((await nodeRecord(c, d, gateway)).peerId), SUBNET_CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+        const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
+        try {
+          await frames.writeJson(req)
+          const ack = await frames.readJson(Math.max(1, until - Date.now())) as { error?: string, accepted?: boolean }
+          if (ack.accepted !== true) throw new Error(`refused: ${ack.error ?? 'no reason given'}`)
+          onAccepted()
+          // Entries as the fizz nodes answer, then the gateway's seal.
+          const entries: SubnetEntry[] = []
+          for (;;) {
+            const frame = await frames.readJson(Math.max(1, until - Date.now())) as { kind?: string, ok?: boolean, error?: string }
+            if (frame.ok === false) throw new Error(`refused: ${frame.error ?? 'no reason given'}`)
+            if (frame.kind === 'seal') return assembleSubnetAnswer(entries, parseSubnetSeal(frame, 'seal'))
+            if (entries.length >= MAX_SUBNET_BATCH) throw new Error('the gateway sent more entries than it was asked for')
+            entries.push(parseSubnetEntry(frame, `entries[${entries.length}]`))
+          }
+        } finally {
+          await frames.close().catch(() => {})
+        }
+      },
       answerSigner: async (a) => await challengeAnswerSigner(config.chainId, a),
       publishReveal: async (body) => { await gossip.publish('challenge-reveal', body) },
       publishVote: async (body) => {
         // Gossip does not hand a node its own messages: observe our vote here.
-        observer.vote(body.provider, body.slot, body.slark, body.responseMs)
+        observer.vote(body.provider, body.slot, body.slark, body.responseMs, body.seen)
         await gossip.publish('challenge-vote', body)
       }
     },
@@ -95,7 +118,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
   })
   const offReveal = gossip.on('challenge-reveal', async (m) => { await slark.onReveal(m.body) })
   const offVote = gossip.on('challenge-vote', async (m) => {
-    observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs)
+    observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs, m.body.seen)
     await slark.onVote(m.body)
   })
   // Two days of observations is more than any era report still to compute needs.
