@@ -6,6 +6,7 @@
  * recorded for the era's slots (a slark's measurements of others ride in its later votes, so
  * they count in the era of the vote that carries them).
  */
+import { SLARK_TIER_COUNT } from '@dcn/protocol'
 import type {
   Address, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
 } from '@dcn/protocol'
@@ -40,8 +41,8 @@ export interface EraFacts {
   eraSlots: number
   params: Omit<EraParams, 'eraSeconds' | 'hourSeconds'>
   providers: EraProviderFacts[]
-  /** Every slark of the era's roster, and the provider it auto-delegates to. */
-  slarks: Array<{ address: Address, delegateTo: Address }>
+  /** Every slark of the era's roster, the provider it auto-delegates to, and its registry tier. */
+  slarks: Array<{ address: Address, delegateTo: Address, tier?: number }>
   results: EraResult[]
   /** Offline spans (seconds from the era's start) per provider, from heartbeats. */
   offline: (provider: Address) => Array<{ from: number, to: number }>
@@ -103,7 +104,9 @@ export function buildEraInput (f: EraFacts): EraInput {
       agreed: seated.filter(r => r.signers.some(m => lower(m) === lower(s.address))).length,
       response: f.slarkResponse(s.address, (slot, voter) => majority.has(`${slot}:${voter}`)),
       optIn: true,
-      history: f.history.slarks.get(lower(s.address)) ?? null
+      // Without era history a slark starts at its registry tier, as a provider does.
+      history: f.history.slarks.get(lower(s.address)) ??
+        (s.tier === undefined ? null : { tier: Math.min(SLARK_TIER_COUNT, Math.max(1, s.tier)), promoteStreak: 0, demoteStreak: 0 })
     }
   })
   return { era: f.era, params, providers, slarks }

@@ -123,7 +123,10 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       }))
       const committeeSlot = await firstOpened(era)
       const roster = committeeSlot === null ? [] : await slotRoster(c, d, BigInt(committeeSlot))
-      const slarks = await Promise.all(roster.map(async m => ({ address: lower(m.address), delegateTo: delegateToOf((await nodeRecord(c, d, m.address, at)).attributes, lower(m.address)) })))
+      const slarks = await Promise.all(roster.map(async m => {
+        const rec = await nodeRecord(c, d, m.address, at)
+        return { address: lower(m.address), delegateTo: delegateToOf(rec.attributes, lower(m.address)), tier: rec.tier }
+      }))
       const inEra = (await challengeResults(c, d)).filter(r => slots.has(Number(r.slot)))
       const counted = (await Promise.all(inEra.map(async r => await blockTime(r.block) <= to + graceSeconds ? r : null))).filter(r => r !== null)
       const results = await Promise.all(counted.map(async r => {
