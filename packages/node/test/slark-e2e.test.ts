@@ -1,16 +1,17 @@
 /**
  * Slarks on a devnet, end to end over real libp2p, anvil and Docker: three slarks (one of them
- * lying), an honest provider, a provider that registered four times its real capacity, and a
- * fizz node behind a gateway. Each provider is challenged in the slot after it registered: the
- * committee commits the puzzle, asks the provider (the fizz node through its gateway), judges
- * the proof, votes on dcn/1/attestations, and one aggregate BLS signature puts the result on
- * chain, where the Challenges contract verifies it. Eras of six 8-second slots: every slark
+ * lying), an honest provider, a provider that registered four times its real capacity, and two
+ * fizz nodes behind a gateway. Each provider is challenged in the slot after it registered: the
+ * committee commits the puzzle, asks the provider (the fizz nodes through their gateway, both
+ * in one request per member when they share a slot), judges the proof, votes on
+ * dcn/1/attestations, and one aggregate BLS signature puts the result on chain, where the
+ * Challenges contract verifies it. Eras of six 8-second slots: every slark
  * computes the same era report, and a quorum settles it in the Rewards contract, which pays the
  * providers, slashes the spoofer for its failed challenge and delegates the slarks' rewards.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -39,7 +40,7 @@ const wallet = (name: string): Address => devnet.info.nodes.find(n => n.name ===
 test.before(async () => {
   await testDocker()
   devnet = await startDevnet({
-    dataDir: dir, providers: 2, fizz: 1, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
+    dataDir: dir, providers: 2, fizz: 2, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
     // provider-1 starts where a new provider does, at tier 7 (no liveness reward), to be promoted
     providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL }], slarkOverrides: [undefined, undefined, { lie: true }]
   })
@@ -52,9 +53,9 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-test('every provider and the fizz node get a committee result on chain in their first slots', async () => {
+test('every provider and fizz node gets a committee result on chain in its first slots', async () => {
   const d = devnet.info.chain!.deployment
-  const targets = ['provider-1', 'provider-2', 'fizz-1'].map(wallet)
+  const targets = ['provider-1', 'provider-2', 'fizz-1', 'fizz-2'].map(wallet)
   await waitFor(async () => {
     results = await challengeResults(c, d)
     return targets.every(t => results.some(r => r.provider === t))
@@ -66,7 +67,8 @@ test('the honest provider and the fizz node pass; the spoofer passes only a chal
   const d = devnet.info.chain!.deployment
   const first = (who: Address): ChallengeResultEvent => results.find(r => r.provider === who)!
   assert.ok(first(wallet('provider-1')).passed, 'honest provider passed')
-  assert.ok(first(wallet('fizz-1')).passed, 'fizz node passed through its gateway')
+  assert.ok(first(wallet('fizz-1')).passed, 'fizz-1 passed through its gateway')
+  assert.ok(first(wallet('fizz-2')).passed, 'fizz-2 passed through its gateway')
   const spoofer = wallet('provider-2')
   const r = first(spoofer)
   const registered = decodeCapacity((await nodeRecord(c, d, spoofer)).attributes)
@@ -76,6 +78,31 @@ test('the honest provider and the fizz node pass; the spoofer passes only a chal
   const spec = challengeSpec(seed, spoofer, registered, { cpu: 0, memory: 0, storage: 0, gpuUnits: 0 })
   const fits = spec.memory + proverHeadroom(spec) <= 512 * MiB
   assert.is(r.passed, fits, `spec asked ${Math.round(spec.memory / MiB)} MiB of a real 512 MiB; result ${String(r.passed)}`)
+})
+
+interface SubnetLog { slot: number, slark: string, fizz: number, answered: number }
+interface SlarkStats { providerRequests: number, subnetRequests: number, subnetFizz: number }
+
+test('fizz nodes challenged in one slot: each member sends their gateway one request, answered by one sealed aggregate', async () => {
+  const [f1, f2] = ['fizz-1', 'fizz-2'].map(wallet)
+  const slotOf = (who: Address): bigint => results.find(r => r.provider === who)!.slot
+  // Both registered at once, so both are newcomers of the same slot (unless a slot boundary fell between their registrations).
+  assert.is(slotOf(f1), slotOf(f2), 'both fizz nodes were first challenged in the same slot')
+  const slot = Number(slotOf(f1))
+  const gw = devnet.info.nodes.find(n => n.name === 'gateway-1')!
+  const served = ((await (await fetch(`${gw.api}/status`)).json()) as { subnet: { challenges: SubnetLog[] } }).subnet.challenges.filter(r => r.slot === slot)
+  const members = new Set(served.map(r => r.slark))
+  // Slot-by-slot requests to the gateway: one per committee member (the liar asks too), each for both fizz nodes;
+  // asked one at a time, as before, they were one per member and fizz node.
+  assert.is(served.length, members.size, `one request per member: ${JSON.stringify(served)}`)
+  assert.ok(members.size >= 2, 'a majority of the committee asked')
+  for (const r of served) assert.equal([r.fizz, r.answered], [2, 2], `${r.slark} asked for both and got both proofs`)
+  console.log(`slot ${slot}: ${served.length} slark→gateway requests for 2 fizz nodes (${2 * members.size} asked one by one)`)
+  for (const s of ['slark-1', 'slark-2', 'slark-3']) {
+    const node = devnet.info.nodes.find(n => n.name === s)!
+    const stats = ((await (await fetch(`${node.api}/status`)).json()) as { slark: SlarkStats }).slark
+    assert.ok(stats.subnetFizz >= stats.subnetRequests, `${s}: ${stats.subnetRequests} gateway requests covered ${stats.subnetFizz} fizz challenges`)
+  }
 })
 
 test('the lying slark is outvoted: it is never in a majority, the honest ones always are', async () => {
@@ -110,9 +137,16 @@ interface SavedReport { hash: string, input: unknown, report: { payouts: { rewar
 const savedReport = (slark: string, era: number): SavedReport =>
   JSON.parse(readFileSync(join(devnet.info.nodes.find(n => n.name === slark)!.dataDir, 'eras', `${era}.json`), 'utf8')) as SavedReport
 
+/** A quorum settles an era once two slarks have their reports: the third may be a moment behind. */
+async function everyReport (eras: number): Promise<void> {
+  const has = (s: string, e: number): boolean => existsSync(join(devnet.info.nodes.find(n => n.name === s)!.dataDir, 'eras', `${e}.json`))
+  await waitFor(async () => ['slark-1', 'slark-2', 'slark-3'].every(s => Array.from({ length: eras }, (_, e) => e).every(e => has(s, e))), 30_000, `every slark's reports of eras 0–${eras - 1}`)
+}
+
 test('eras settle in order: the three slarks computed the same reports, and those are the ones on chain', async () => {
   const d = devnet.info.chain!.deployment
   await waitFor(async () => await nextEra(c, d) >= 2n, 240_000, 'two eras settled')
+  await everyReport(2)
   for (const era of [0, 1]) {
     const onChain = (await eraRecord(c, d, BigInt(era))).reportHash
     const reports = ['slark-1', 'slark-2', 'slark-3'].map(s => savedReport(s, era))
@@ -126,6 +160,7 @@ test('eras settle in order: the three slarks computed the same reports, and thos
 test('the spoofer is slashed from its stake for each failed challenge and paid for its other hours; slarks\' rewards are delegated in their name', async () => {
   const d = devnet.info.chain!.deployment
   const settled = Number(await nextEra(c, d))
+  await everyReport(settled)
   const reports = Array.from({ length: settled }, (_, e) => savedReport('slark-1', e).report.payouts)
   const sum = (xs: Array<{ amount: string }>): bigint => xs.reduce((a, x) => a + BigInt(x.amount), 0n)
   const spoofer = wallet('provider-2')
@@ -163,6 +198,7 @@ test('the honest provider is promoted 7 → 6 exactly when it has met tier 6 thr
   }
   await waitFor(async () => { const n = Number(await nextEra(c, d)); return n >= 3 && (due(n) !== null || n >= 6) }, 400_000, 'three eras in a row meeting tier 6')
   const settled = Number(await nextEra(c, d))
+  await everyReport(settled)
   const promotedAt = due(settled)
   assert.ok(promotedAt !== null, `tiers met: ${Array.from({ length: settled }, (_, e) => String(p1(e).bestTierMet)).join(', ')}`)
   for (let e = 0; e < settled; e++) {
@@ -170,11 +206,33 @@ test('the honest provider is promoted 7 → 6 exactly when it has met tier 6 thr
     assert.equal([p1(e).tierBefore, p1(e).tierAfter], expected, `era ${e}`)
   }
   assert.is((await nodeRecord(c, d, wallet('provider-1'))).tier, p1(settled - 1).tierAfter, 'the Rewards contract set the tier')
-  // The fizz node publishes no heartbeats: its gateway's, listing the fizz nodes its polls found online, keep it up.
+  // Fizz nodes publish no heartbeats: their gateway's, listing the fizz nodes its polls found online, keep them up.
   for (const e of [1, 2]) {
-    const fizz = (savedReport('slark-1', e).report as unknown as { providers: Array<{ address: string, uptimePpm: number }> }).providers.find(p => p.address === wallet('fizz-1'))!
-    assert.is(fizz.uptimePpm, 1_000_000, `fizz-1 up all of era ${e}`)
+    for (const name of ['fizz-1', 'fizz-2']) {
+      const fizz = (savedReport('slark-1', e).report as unknown as { providers: Array<{ address: string, uptimePpm: number }> }).providers.find(p => p.address === wallet(name))!
+      assert.is(fizz.uptimePpm, 1_000_000, `${name} up all of era ${e}`)
+    }
   }
+})
+
+test('slarks time each other: every settled era\'s input carries the slarks\' measured response times, the same at every slark', async () => {
+  const settled = Number(await nextEra(c, devnet.info.chain!.deployment))
+  await everyReport(settled)
+  interface SlarkIn { address: string, response: { count: number, totalMs: number } }
+  interface SlarkOut { address: string, meanResponseMs: number | null, missed: string[] }
+  const honest = ['slark-1', 'slark-2'].map(wallet)
+  let measured = 0
+  for (let e = 0; e < settled; e++) {
+    const reports = ['slark-1', 'slark-2', 'slark-3'].map(s => savedReport(s, e) as unknown as { input: { slarks: SlarkIn[] }, report: { slarks: SlarkOut[] } })
+    for (const r of reports) assert.equal(r.input.slarks, reports[0].input.slarks, `era ${e}: the same slark inputs at every slark`)
+    for (const s of reports[0].input.slarks.filter(x => honest.includes(x.address as Address) && x.response.count > 0)) {
+      measured++
+      const out = reports[0].report.slarks.find(x => x.address === s.address)!
+      assert.is(out.meanResponseMs, s.response.totalMs / s.response.count)
+      console.log(`era ${e}: ${s.address} mean response ${Math.round(out.meanResponseMs!)} ms over ${s.response.count} challenges; missed: ${out.missed.join(', ') || 'nothing'}`)
+    }
+  }
+  assert.ok(measured > 0, 'the honest slarks\' response times were measured in some era')
 })
 
 test('slarks report their work on /status and in metrics', async () => {

@@ -174,8 +174,9 @@ export interface ChallengeVote {
 
 /**
  * One committee member's measurement of another's vote: on challenge (slot, provider), `slark`'s
- * vote arrived `ms` after the measuring member had the provider's answer itself. The slarks'
- * era response times are made of these (a slark never measures itself).
+ * vote arrived `ms` after the measuring member cast its own (0 when it came first). Both had the
+ * provider's answer at once and do the same work on it: this is `slark`'s delay beyond a peer's.
+ * The slarks' era response times are made of these (a slark never measures itself).
  */
 export interface SlarkLag {
   slot: number

@@ -14,9 +14,12 @@
  * 3. every member tallies the votes; once a strict majority agrees, members submit the aggregate
  *    in committee order, a few seconds apart, unless the result is on chain already.
  *
- * Members time each other: how long after this member had a provider's answer another member's
- * vote on it arrived (`SlarkLag`). Those observations ride in this member's next vote, so every
- * slark sees the same ones, and become the slarks' response times in the era reports.
+ * Members time each other: how long after this member's own vote on a challenge another
+ * member's vote on it arrived (`SlarkLag`; 0 when it came first). Both had the provider's answer
+ * at the same moment and do the same work on it, so this is the other's delay beyond a peer's,
+ * measured by the peer and not claimed by the slark itself. The observations ride in this
+ * member's next vote, so every slark sees the same ones, and become the slarks' response times
+ * in the era reports.
  *
  * The chain, the network and the signing keys come in through `SlarkEnv`, so the loop runs the
  * same over real libp2p and anvil (the `dcn` node) or anything else that provides them.
@@ -113,8 +116,10 @@ interface Seat {
   revealed: boolean
   voted: boolean
   submitted: boolean
-  /** When this member had the provider's answer (or gave up): other members' votes are timed from it. */
-  answeredAt?: number
+  /** Whether other members' votes on this challenge are timed (see `SlarkLag`). */
+  timed: boolean
+  /** When this member voted: other members' votes are timed from it. */
+  votedAt?: number
   /** Other members' votes on this challenge: when each arrived. */
   arrivals: Map<Address, number>
 }
@@ -157,6 +162,8 @@ export class Slark {
   private readonly batches = new Map<string, Batch>()
   /** Per slot, the fizz nodes of each gateway this member sits on the committee of. */
   private readonly expected = new Map<number, Map<Address, Set<Address>>>()
+  /** Per slot, the gateways whose fizz nodes due in it all have one committee: every member asks for the same batch. */
+  private readonly sameBatches = new Map<number, Set<Address>>()
   /** Other members' vote lags measured since this member's last vote. */
   private observed: SlarkLag[] = []
   /** `subnetRequests`: requests to gateways, `subnetFizz`: fizz nodes they covered. */
@@ -183,6 +190,7 @@ export class Slark {
     // Forget seats of long-past slots.
     for (const key of this.seats.keys()) if (Number(key.split(':')[0]) < slot - 8) this.seats.delete(key)
     for (const s of this.expected.keys()) if (s < slot - 8) this.expected.delete(s)
+    for (const s of this.sameBatches.keys()) if (s < slot - 8) this.sameBatches.delete(s)
   }
 
   private async runSlot (slot: number): Promise<void> {
@@ -219,11 +227,31 @@ export class Slark {
       expected.set(g, (expected.get(g) ?? new Set()).add(seat.provider.toLowerCase() as Address))
     }
     this.expected.set(slot, expected)
+    this.sameBatches.set(slot, await this.gatewaysWithOneCommittee(slot, due, providers))
     for (const b of this.batches.values()) if (b.slot === slot) this.fireWhenComplete(b)
     await Promise.all(seats.map(async seat => {
       if (seat === null || seat.committee[0].address.toLowerCase() !== me.toLowerCase()) return
       await this.lead(seat, seed, providers.find(p => p.address.toLowerCase() === seat.provider.toLowerCase())!)
     }))
+  }
+
+  /**
+   * Gateways whose fizz nodes due in the slot all have the same committee: every member's batch
+   * for it is the same, so their answers arrive together and their votes can be timed against
+   * each other (otherwise one member's batch may wait for a fizz node another's does not hold).
+   */
+  private async gatewaysWithOneCommittee (slot: number, due: Address[], providers: RegisteredProvider[]): Promise<Set<Address>> {
+    const byGateway = new Map<Address, Address[]>()
+    for (const p of due) {
+      const g = providers.find(x => x.address.toLowerCase() === p.toLowerCase())?.gateway?.toLowerCase() as Address | undefined
+      if (g !== undefined) byGateway.set(g, [...(byGateway.get(g) ?? []), p])
+    }
+    const same = new Set<Address>()
+    await Promise.all([...byGateway].map(async ([g, fizz]) => {
+      const committees = await Promise.all(fizz.map(async f => (await this.env.chain.committee(slot, f)).map(m => m.address.toLowerCase()).sort().join()))
+      if (committees.every(c => c === committees[0])) same.add(g)
+    }))
+    return same
   }
 
   /** This slark's seat on the challenge, or null when it is not on the committee. */
@@ -233,7 +261,7 @@ export class Slark {
     if (s === undefined) {
       s = this.env.chain.committee(slot, provider).then(committee =>
         committee.some(m => m.address.toLowerCase() === this.env.me.toLowerCase())
-          ? { slot, provider, committee, tally: new Tally(committee), revealed: false, voted: false, submitted: false, arrivals: new Map() }
+          ? { slot, provider, committee, tally: new Tally(committee), revealed: false, voted: false, submitted: false, timed: false, arrivals: new Map() }
           : null)
       s.catch(() => { this.seats.delete(key) })
       this.seats.set(key, s)
@@ -280,9 +308,9 @@ export class Slark {
     const asked = provider.gateway === undefined
       ? await this.askProvider(r, spec, deadlineMs)
       : await this.askThroughGateway(r.slot, provider.gateway, r.provider, r.puzzle, spec, deadlineMs)
-    // Members' answers through a gateway wait for the rest of their batch, which differ by
-    // committee: only direct answers are a common mark to time the other members' votes from.
-    if (provider.gateway === undefined) this.answered(seat)
+    // Members' answers through a gateway wait for the rest of their batch: votes on them are
+    // timed against each other only when every member's batch is the same.
+    seat.timed = provider.gateway === undefined || this.sameBatches.get(r.slot)?.has(provider.gateway.toLowerCase() as Address) === true
     if (asked.ackMs >= 0) this.env.onResponse?.(asked.ackMs)
     const signer = asked.answer === null ? null : await net.answerSigner(asked.answer)
     const verdict = judge({
@@ -371,14 +399,15 @@ export class Slark {
     }
   }
 
-  /** This member has the provider's answer: time the other members' votes from now. */
-  private answered (seat: Seat): void {
-    seat.answeredAt = this.now()
-    for (const [slark, at] of seat.arrivals) this.observe(seat, slark, at)
+  /** This member voted: time the other members' votes from now (the ones already in came first). */
+  private ready (seat: Seat, at: number): void {
+    if (!seat.timed) return
+    seat.votedAt = at
+    for (const [slark, arrived] of seat.arrivals) this.observe(seat, slark, arrived)
   }
 
   private observe (seat: Seat, slark: Address, arrivedAt: number): void {
-    this.observed.push({ slot: seat.slot, provider: seat.provider.toLowerCase() as Address, slark, ms: Math.min(2 ** 32 - 1, Math.max(0, Math.round(arrivedAt - seat.answeredAt!))) })
+    this.observed.push({ slot: seat.slot, provider: seat.provider.toLowerCase() as Address, slark, ms: Math.min(2 ** 32 - 1, Math.max(0, Math.round(arrivedAt - seat.votedAt!))) })
     // A member that stopped voting should not grow this without bound: keep the newest.
     if (this.observed.length > 8 * MAX_SEEN_LAGS) this.observed.splice(0, this.observed.length - 8 * MAX_SEEN_LAGS)
   }
@@ -401,6 +430,7 @@ export class Slark {
     }
     this.stats.votes++
     env.onVote?.(v)
+    this.ready(seat, now)
     env.log.info('voted', { slot: seat.slot, provider: seat.provider, passed: v.passed, reason: v.reason })
     await env.net.publishVote(body).catch((err: Error) => { env.log.warn('vote not published', { error: err.message }) })
     await this.onVote(body)
@@ -420,7 +450,7 @@ export class Slark {
     const voter = v.slark.toLowerCase() as Address
     if (voter !== this.env.me.toLowerCase() && !seat.arrivals.has(voter)) {
       seat.arrivals.set(voter, arrivedAt)
-      if (seat.answeredAt !== undefined) this.observe(seat, voter, arrivedAt)
+      if (seat.votedAt !== undefined) this.observe(seat, voter, arrivedAt)
     }
     const q = seat.tally.quorum()
     if (q !== null && !seat.submitted) {
