@@ -215,24 +215,24 @@ test('the honest provider is promoted 7 → 6 exactly when it has met tier 6 thr
   }
 })
 
-test('slarks time each other: every settled era\'s input carries the slarks\' measured response times, the same at every slark', async () => {
+test('slarks time each other: the settled eras\' inputs carry the slarks\' response times as their peers measured them, the same at every slark', async () => {
   const settled = Number(await nextEra(c, devnet.info.chain!.deployment))
   await everyReport(settled)
   interface SlarkIn { address: string, response: { count: number, totalMs: number } }
   interface SlarkOut { address: string, meanResponseMs: number | null, missed: string[] }
-  const honest = ['slark-1', 'slark-2'].map(wallet)
   let measured = 0
   for (let e = 0; e < settled; e++) {
     const reports = ['slark-1', 'slark-2', 'slark-3'].map(s => savedReport(s, e) as unknown as { input: { slarks: SlarkIn[] }, report: { slarks: SlarkOut[] } })
     for (const r of reports) assert.equal(r.input.slarks, reports[0].input.slarks, `era ${e}: the same slark inputs at every slark`)
-    for (const s of reports[0].input.slarks.filter(x => honest.includes(x.address as Address) && x.response.count > 0)) {
+    for (const s of reports[0].input.slarks.filter(x => x.response.count > 0)) {
       measured++
       const out = reports[0].report.slarks.find(x => x.address === s.address)!
       assert.is(out.meanResponseMs, s.response.totalMs / s.response.count)
       console.log(`era ${e}: ${s.address} mean response ${Math.round(out.meanResponseMs!)} ms over ${s.response.count} challenges; missed: ${out.missed.join(', ') || 'nothing'}`)
     }
   }
-  assert.ok(measured > 0, 'the honest slarks\' response times were measured in some era')
+  // Devnet eras are a quarter of an epoch: most challenges are the newcomers' of the first slots.
+  assert.ok(measured > 0, 'a slark\'s response time was measured by its peers in some era')
 })
 
 test('slarks report their work on /status and in metrics', async () => {

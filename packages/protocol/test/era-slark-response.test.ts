@@ -35,10 +35,21 @@ test('over 350 ms meets no tier: a slark without responsiveness earns its challe
   assert.equal(just.map(r => r.slarks[0].tierAfter), [1, 1, 1, 1])
 })
 
-test('no response samples at all: the response requirement is not met (a slark must show it)', () => {
+test('no response samples: only evidence counts, accuracy alone decides', () => {
   const r = computeEra(input([], [slark(1, { ...accurate, response: { count: 0, totalMs: 0 }, history: slarkHistory(3) })])).slarks[0]
-  assert.equal(r.missed, ['response'])
+  assert.equal(r.missed, [])
   assert.is(r.meanResponseMs, null)
+  assert.is(r.bestTierMet, 6)
+})
+
+test('an era without verdicts holds a slark\'s tier and streaks, however slow its record', () => {
+  const idle = computeEra(input([], [slark(1, { challenges: 0, agreed: 0, response: { count: 0, totalMs: 0 }, history: slarkHistory(6, { demoteStreak: 1, promoteStreak: 0 }) })])).slarks[0]
+  assert.equal([idle.tierAfter, idle.change, idle.history.demoteStreak, idle.bestTierMet], [6, 'held', 1, null])
+  assert.equal(idle.missed, [])
+  assert.match(idle.why[0], /no verdicts this era/)
+  // the next era with verdicts picks the streak up where it was: a second failing era demotes
+  const slow = computeEra(input([], [slark(1, { ...accurate, response: { count: 5, totalMs: 5 * 260 }, history: idle.history })])).slarks[0]
+  assert.equal([slow.tierAfter, slow.change], [2, 'demoted'])
 })
 
 test.run()

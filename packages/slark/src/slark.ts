@@ -28,7 +28,7 @@ import { randomBytes } from 'node:crypto'
 import {
   MAX_SEEN_LAGS, MAX_SUBNET_BATCH, blsSign, challengeDeadlineMs, puzzleHashOf, specHash, verifySubnetAnswer, type Address, type Capacity, type ChallengeAnswer,
   type ChallengeRequest, type ChallengeReveal, type ChallengeSpec, type ChallengeVote, type Hex, type SlarkLag, type SubnetChallengeAnswer,
-  type SubnetChallengeRequest
+  type SubnetChallengeRequest, type SubnetEntry, type SubnetOutcome, verifySubnetEntry
 } from '@dcn/protocol'
 import { challengeSpec } from './challenge-spec.js'
 import { epochOf, firstSlotOf, newcomers, slotAt, slotProviders, slotStart, type ScheduledProvider, type SlotClock } from './schedule.js'
@@ -76,9 +76,10 @@ export interface SlarkNet {
   ask: (provider: Address, req: ChallengeRequest, timeoutMs: number, onAccepted: () => void) => Promise<ChallengeAnswer>
   /**
    * Sends one request for several fizz nodes to their gateway and returns its sealed aggregate
-   * (unverified), calling `onAccepted` when the gateway acknowledges; throws with the reason otherwise.
+   * (unverified), calling `onAccepted` when the gateway acknowledges and `onEntry` with each
+   * entry as it arrives; throws with the reason otherwise.
    */
-  askSubnet: (gateway: Address, req: SubnetChallengeRequest, timeoutMs: number, onAccepted: () => void) => Promise<SubnetChallengeAnswer>
+  askSubnet: (gateway: Address, req: SubnetChallengeRequest, timeoutMs: number, onAccepted: () => void, onEntry: (e: SubnetEntry) => void) => Promise<SubnetChallengeAnswer>
   answerSigner: (answer: ChallengeAnswer) => Promise<Address | null>
   publishReveal: (body: ChallengeReveal) => Promise<void>
   publishVote: (body: ChallengeVote) => Promise<void>
@@ -95,6 +96,8 @@ export interface SlarkEnv {
   net: SlarkNet
   /** The fixed part of every challenge's deadline (see challengeDeadlineMs). */
   deadlineMs: number
+  /** How long reveals for one gateway's fizz nodes are gathered at most (default SUBNET_GATHER_MS). */
+  subnetGatherMs?: number
   /** Devnet only: vote against what it verified. */
   lie?: boolean
   now?: () => number
@@ -341,7 +344,7 @@ export class Slark {
     if (batch === undefined) {
       const b: Batch = batch = { slot, gateway: g, items: [] }
       this.batches.set(key, b)
-      b.timer = setTimeout(() => { this.fire(b) }, SUBNET_GATHER_MS)
+      b.timer = setTimeout(() => { this.fire(b) }, this.env.subnetGatherMs ?? SUBNET_GATHER_MS)
     }
     return await new Promise<Asked>(resolve => {
       batch.items.push({ provider: provider.toLowerCase() as Address, puzzle, spec, deadlineMs, done: resolve })
@@ -377,18 +380,13 @@ export class Slark {
     this.stats.subnetRequests++
     this.stats.subnetFizz += requests.length
     env.log.debug('asking a gateway', { slot: b.slot, gateway: b.gateway, fizz: requests.length })
-    let outcomes
-    try {
-      const aggregate = await env.net.askSubnet(b.gateway, req, waitMs, () => { ackMs = this.now() - started })
-      outcomes = await verifySubnetAnswer(env.chainId, req, aggregate)
-    } catch (err) {
-      const failure = `through its gateway: ${(err as Error).message}`
-      for (const i of b.items) i.done({ answer: null, failure, ackMs, responseMs: this.now() - started })
-      return
-    }
-    const elapsed = this.now() - started
-    for (const i of b.items) {
-      const o = outcomes.find(x => x.provider === i.provider)!
+    // Each fizz node is judged as soon as its entry checks out; the rest when the seal (or a failure) comes.
+    const pending = new Map(b.items.map(i => [i.provider, i]))
+    const settle = (o: SubnetOutcome): void => {
+      const i = pending.get(o.provider)
+      if (i === undefined) return
+      pending.delete(o.provider)
+      const elapsed = this.now() - started
       // The gateway's timings of this fizz node, after its own acknowledgement.
       i.done({
         answer: o.answer,
@@ -396,6 +394,18 @@ export class Slark {
         ackMs: ackMs >= 0 && o.ackMs !== null && o.ackMs > 0 ? ackMs + o.ackMs : -1,
         responseMs: ackMs >= 0 && o.tookMs !== null ? Math.min(elapsed, ackMs + o.tookMs) : elapsed
       })
+    }
+    let checking = Promise.resolve()
+    try {
+      const aggregate = await env.net.askSubnet(b.gateway, req, waitMs, () => { ackMs = this.now() - started }, (e) => {
+        checking = checking.then(async () => { const o = await verifySubnetEntry(env.chainId, req, e); if (o !== null) settle(o) })
+      })
+      await checking
+      for (const o of await verifySubnetAnswer(env.chainId, req, aggregate)) settle(o)
+    } catch (err) {
+      await checking.catch(() => {})
+      const failure = `through its gateway: ${(err as Error).message}`
+      for (const i of pending.values()) settle({ provider: i.provider, answer: null, failure, ackMs: null, tookMs: null })
     }
   }
 

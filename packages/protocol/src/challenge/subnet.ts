@@ -5,12 +5,14 @@
  *
  * The request is the member's signed per-fizz `ChallengeRequest`s (one slot, one signer), so
  * each fizz node still checks its own against the chain. The gateway fans them out, and sends
- * back one entry per fizz node — the fizz node's own signed answer, or the gateway's marker of
- * why there is none (offline, refused, late) — then a seal: its wallet's EIP-712 signature over
- * the slot and the entries' hashes in order. The member verifies the seal and every binding
- * (one entry per fizz asked, each answer signed by that fizz for that puzzle), then judges every
- * proof on its own: a fizz node without a valid answer fails alone, and a gateway that swaps or
- * drops an answer is caught here.
+ * back one entry per fizz node as soon as it has it — the fizz node's own signed answer, or the
+ * gateway's marker of why there is none (offline, refused, late), each signed by the gateway —
+ * then a seal: its wallet's EIP-712 signature over the slot and the entries' hashes in order.
+ * The member checks each entry as it comes (the gateway's signature, the request it answers, the
+ * fizz node's own signature on its answer to its puzzle) and judges that proof at once, so a slow
+ * fizz node delays no other; the seal then closes the set: a fizz node asked without an entry
+ * was dropped. A fizz node without a valid answer fails alone, and a gateway that swaps, alters
+ * or drops an answer is caught here.
  *
  * On the stream: request → `{ accepted: true }` (or a refusal) → entry frames as the answers
  * come in → the seal.
@@ -50,6 +52,8 @@ export interface SubnetEntry {
   answer?: ChallengeAnswer
   /** The gateway's reason for having no answer: offline, the fizz node's refusal, late. */
   refusal?: string
+  /** The gateway's signature of the entry (`subnetEntryHash`) for its slot. */
+  sig: Hex
 }
 
 /** The gateway's signature over the slot and the entries' hashes, in the order sent. */
@@ -69,6 +73,11 @@ export interface SubnetChallengeAnswer {
 }
 
 const TYPES = {
+  SubnetEntry: [
+    { name: 'slot', type: 'uint64' },
+    { name: 'gateway', type: 'address' },
+    { name: 'entry', type: 'bytes32' }
+  ],
   SubnetChallengeAnswer: [
     { name: 'slot', type: 'uint64' },
     { name: 'gateway', type: 'address' },
@@ -92,7 +101,7 @@ export const parseSubnetChallengeRequest: Parser<SubnetChallengeRequest> = obj({
 export const parseSubnetEntry: Parser<SubnetEntry> = (v, path) => {
   const raw = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>
   const { answer, refusal, ...rest } = raw
-  const base = obj({ kind: oneOf('entry'), provider: address, puzzleHash: hex(32), ackMs: uint(2 ** 32 - 1), tookMs: uint(2 ** 32 - 1) })(
+  const base = obj({ kind: oneOf('entry'), provider: address, puzzleHash: hex(32), ackMs: uint(2 ** 32 - 1), tookMs: uint(2 ** 32 - 1), sig: hex(65) })(
     typeof v === 'object' && v !== null ? rest : v, path)
   const entry: SubnetEntry = { ...base }
   if (answer !== undefined) entry.answer = parseChallengeAnswer(answer, `${path}.answer`)
@@ -107,10 +116,21 @@ export const parseSubnetSeal: Parser<SubnetSeal> = obj({ kind: oneOf('seal'), sl
  * the fizz node's signed answer (its signature covers slot, puzzle, proof hash and error) or the
  * gateway's refusal.
  */
-export function subnetEntryHash (e: SubnetEntry): Hex {
+export function subnetEntryHash (e: UnsignedEntry): Hex {
   return keccak256(encodeAbiParameters(
     [{ type: 'address' }, { type: 'bytes32' }, { type: 'uint32' }, { type: 'uint32' }, { type: 'bytes' }, { type: 'bytes32' }, { type: 'string' }],
     [e.provider, e.puzzleHash, e.ackMs, e.tookMs, e.answer?.sig ?? '0x', e.answer?.proofHash ?? zeroHash, e.refusal ?? '']))
+}
+
+/** An entry before the gateway signs it. */
+export type UnsignedEntry = Omit<SubnetEntry, 'sig'>
+
+const entryDigest = (chainId: number, slot: number, gateway: Address, e: UnsignedEntry): Hex =>
+  hashTypedData({ domain: domain(chainId), types: TYPES, primaryType: 'SubnetEntry', message: { slot: BigInt(slot), gateway, entry: subnetEntryHash(e) } })
+
+export async function signSubnetEntry (account: LocalAccount, chainId: number, slot: number, e: UnsignedEntry): Promise<SubnetEntry> {
+  const gateway = account.address.toLowerCase() as Address
+  return { ...e, sig: await account.signTypedData({ domain: domain(chainId), types: TYPES, primaryType: 'SubnetEntry', message: { slot: BigInt(slot), gateway, entry: subnetEntryHash(e) } }) }
 }
 
 const sealDigest = (chainId: number, slot: number, gateway: Address, entries: readonly SubnetEntry[]): Hex =>
@@ -137,11 +157,34 @@ export interface SubnetOutcome {
 const lower = (a: string): Address => a.toLowerCase() as Address
 
 /**
- * Checks an aggregate against the request it answers and splits it per fizz node. A seal that is
- * not the gateway's, or for another slot, discredits the whole aggregate (every fizz node asked
- * gets no answer); otherwise each fizz node asked gets exactly its own entry: a missing or
- * doubled entry, an entry for another puzzle, or an answer that is not its own signed answer to
- * its puzzle is a failure of that fizz node's challenge only, and names the gateway's fault.
+ * One entry as it arrives: what it says of the fizz node it names, or null when it is no entry of
+ * this request (not the gateway's signature, or a fizz node not asked). An entry for another
+ * puzzle, or whose answer is not the fizz node's own signed answer to its puzzle, fails that fizz
+ * node's challenge and names the gateway's fault.
+ */
+export async function verifySubnetEntry (chainId: number, req: SubnetChallengeRequest, e: SubnetEntry): Promise<SubnetOutcome | null> {
+  const r = req.requests.find(x => lower(x.provider) === lower(e.provider))
+  if (r === undefined) return null
+  const slot = r.slot
+  const signer = await recoverDigestSigner(entryDigest(chainId, slot, lower(req.gateway), e), e.sig)
+  if (signer === null || lower(signer) !== lower(req.gateway)) return null
+  const provider = lower(r.provider)
+  const fail = (failure: string): SubnetOutcome => ({ provider, answer: null, failure, ackMs: e.ackMs, tookMs: e.tookMs })
+  if (e.puzzleHash !== puzzleHashOf(r.puzzle)) return fail('the gateway\'s entry is for another puzzle')
+  if (e.answer === undefined) return fail(`no answer through its gateway: ${e.refusal ?? 'no reason given'}`)
+  const answerSigner = await challengeAnswerSigner(chainId, e.answer)
+  if (answerSigner === null || lower(answerSigner) !== provider || lower(e.answer.provider) !== provider ||
+    e.answer.slot !== slot || e.answer.puzzleHash !== e.puzzleHash) {
+    return fail('the gateway\'s entry carries an answer that is not its own to this puzzle')
+  }
+  return { provider, answer: e.answer, ackMs: e.ackMs, tookMs: e.tookMs }
+}
+
+/**
+ * Checks a whole aggregate against the request it answers and splits it per fizz node. A seal
+ * that is not the gateway's, or for another slot, discredits the aggregate (every fizz node asked
+ * gets no answer); otherwise each fizz node asked gets what its one entry says (see
+ * `verifySubnetEntry`), and fails when it has none (dropped) or two.
  */
 export async function verifySubnetAnswer (chainId: number, req: SubnetChallengeRequest, a: SubnetChallengeAnswer): Promise<SubnetOutcome[]> {
   const slot = req.requests[0].slot
@@ -152,18 +195,11 @@ export async function verifySubnetAnswer (chainId: number, req: SubnetChallengeR
   return await Promise.all(req.requests.map(async (r): Promise<SubnetOutcome> => {
     const provider = lower(r.provider)
     const mine = a.entries.filter(e => lower(e.provider) === provider)
-    const fail = (failure: string): SubnetOutcome => ({ provider, answer: null, failure, ackMs: mine[0]?.ackMs ?? null, tookMs: mine[0]?.tookMs ?? null })
-    if (mine.length === 0) return fail('the gateway\'s aggregate dropped its answer')
-    if (mine.length > 1) return fail('the gateway\'s aggregate lists it twice')
-    const e = mine[0]
-    if (e.puzzleHash !== puzzleHashOf(r.puzzle)) return fail('the gateway\'s entry is for another puzzle')
-    if (e.answer === undefined) return fail(`no answer through its gateway: ${e.refusal ?? 'no reason given'}`)
-    const answerSigner = await challengeAnswerSigner(chainId, e.answer)
-    if (answerSigner === null || lower(answerSigner) !== provider || lower(e.answer.provider) !== provider ||
-      e.answer.slot !== slot || e.answer.puzzleHash !== e.puzzleHash) {
-      return fail('the gateway\'s entry carries an answer that is not its own to this puzzle')
+    if (mine.length !== 1) {
+      return { provider, answer: null, failure: mine.length === 0 ? 'the gateway\'s aggregate dropped its answer' : 'the gateway\'s aggregate lists it twice', ackMs: null, tookMs: null }
     }
-    return { provider, answer: e.answer, ackMs: e.ackMs, tookMs: e.tookMs }
+    return await verifySubnetEntry(chainId, req, mine[0]) ??
+      { provider, answer: null, failure: 'the gateway\'s entry for it is not signed by the gateway', ackMs: null, tookMs: null }
   }))
 }
 
@@ -173,12 +209,12 @@ export function assembleSubnetAnswer (entries: SubnetEntry[], seal: SubnetSeal):
   return { slot: seal.slot, gateway: seal.gateway, entries, sig: seal.sig }
 }
 
-/** A gateway's refusal marker for a fizz node it could not get an answer from. */
-export function refusalEntry (r: ChallengeRequest, reason: string, ackMs: number, tookMs: number): SubnetEntry {
+/** A gateway's refusal marker for a fizz node it could not get an answer from (to be signed). */
+export function refusalEntry (r: ChallengeRequest, reason: string, ackMs: number, tookMs: number): UnsignedEntry {
   return { kind: 'entry', provider: lower(r.provider), puzzleHash: puzzleHashOf(r.puzzle), ackMs: clampU32(ackMs), tookMs: clampU32(tookMs), refusal: reason.slice(0, 500) }
 }
 
-export function answerEntry (r: ChallengeRequest, answer: ChallengeAnswer, ackMs: number, tookMs: number): SubnetEntry {
+export function answerEntry (r: ChallengeRequest, answer: ChallengeAnswer, ackMs: number, tookMs: number): UnsignedEntry {
   return { kind: 'entry', provider: lower(r.provider), puzzleHash: puzzleHashOf(r.puzzle), ackMs: clampU32(ackMs), tookMs: clampU32(tookMs), answer }
 }
 

@@ -199,8 +199,10 @@ function lazyWhy<R extends { why: readonly string[] }> (write: (r: R) => string[
 function computeSlark (s: SlarkMetrics, p: EraParams, whySlark: PropertyDescriptor | null): SlarkResult {
   const h = s.history ?? NEW_SLARK
   const ev = { challenges: s.challenges, agreed: s.agreed, responseCount: s.response.count, responseTotalMs: s.response.totalMs }
-  const best = bestSlarkTier(ev)
-  const tr = nextSlarkTier(h, best, s.optIn)
+  // An era without verdicts (a devnet era is shorter than an epoch) is no evidence either way: it holds.
+  const idle = s.challenges === 0
+  const best = idle ? null : bestSlarkTier(ev)
+  const tr = idle ? { ...h, change: 'held' as const } : nextSlarkTier(h, best, s.optIn)
   // paid at the tier it held while doing the challenges
   const reward = slarkReward(s.challenges, p.slarkRewardPerChallenge, h.tier)
   const { delegated, liquid } = splitSlarkReward(reward, p.slarkDelegateBps)
@@ -210,7 +212,7 @@ function computeSlark (s: SlarkMetrics, p: EraParams, whySlark: PropertyDescript
     tierAfter: tr.tier,
     change: tr.change,
     bestTierMet: best,
-    missed: missNames(slarkMisses(h.tier, ev)),
+    missed: idle ? missNames(0) : missNames(slarkMisses(h.tier, ev)),
     accuracyPpm: s.challenges === 0 ? null : Math.floor(s.agreed * PPM / s.challenges),
     meanResponseMs: s.response.count === 0 ? null : s.response.totalMs / s.response.count,
     challenges: s.challenges,

@@ -4,14 +4,16 @@
  * in a slot. The gateway checks every per-fizz request against the chain (as a provider checks
  * its own), acknowledges, asks all the fizz nodes at once over their relayed connections, and
  * streams back each fizz node's signed answer as it comes — or its own marker when a fizz node
- * is offline, refuses, or has not answered by the member's deadline — then seals the lot with its
- * wallet's signature. One late or offline fizz node fails only its own challenge.
+ * is offline, refuses, or has not answered by the member's deadline — each entry signed, then
+ * seals the lot with its wallet's signature. One late or offline fizz node fails only its own
+ * challenge, and delays no other's.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LocalAccount } from 'viem/accounts'
 import {
   CHALLENGE_PROTOCOL, Frames, MAX_PROOF_BYTES, SUBNET_CHALLENGE_PROTOCOL, answerEntry, parseChallengeAnswer, parseSubnetChallengeRequest,
-  refusalEntry, signSubnetSeal, subnetRequestProblem, type Address, type ChallengeRequest, type Deployment, type SettlementClients, type SubnetEntry
+  refusalEntry, signSubnetEntry, signSubnetSeal, subnetRequestProblem, type Address, type ChallengeRequest, type Deployment, type SettlementClients,
+  type SubnetEntry, type UnsignedEntry
 } from '@dcn/protocol'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
@@ -49,7 +51,7 @@ export async function aggregateChallenges (o: AggregatorOptions): Promise<() => 
   const me = o.account.address.toLowerCase() as Address
 
   /** Asks one fizz node; resolves to its entry, never throws. */
-  const askFizz = async (req: ChallengeRequest, received: number, cutoff: AbortSignal): Promise<SubnetEntry> => {
+  const askFizz = async (req: ChallengeRequest, received: number, cutoff: AbortSignal): Promise<UnsignedEntry> => {
     const target = directory.list().find(f => f.record.wallet.toLowerCase() === req.provider.toLowerCase())
     if (target === undefined) return refusalEntry(req, `${req.provider} is not a fizz node of this gateway`, 0, Date.now() - received)
     const peer = peerIdFromString(target.record.peerId)
@@ -98,7 +100,7 @@ export async function aggregateChallenges (o: AggregatorOptions): Promise<() => 
       const sent: SubnetEntry[] = []
       let writing = Promise.resolve()
       await Promise.all(req.requests.map(async r => {
-        const entry = await askFizz(r, received, cutoff)
+        const entry = await signSubnetEntry(o.account, o.chainId, slot, await askFizz(r, received, cutoff))
         writing = writing.then(async () => { sent.push(entry); await frames.writeJson(entry) })
         await writing
       }))

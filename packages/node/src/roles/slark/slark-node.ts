@@ -77,7 +77,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
           await frames.close().catch(() => {})
         }
       },
-      askSubnet: async (gateway, req, timeoutMs, onAccepted): Promise<SubnetChallengeAnswer> => {
+      askSubnet: async (gateway, req, timeoutMs, onAccepted, onEntry): Promise<SubnetChallengeAnswer> => {
         const until = Date.now() + timeoutMs
         const stream = await host.dialProtocol(peerIdFromString((await nodeRecord(c, d, gateway)).peerId), SUBNET_CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
         const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
@@ -93,7 +93,9 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
             if (frame.ok === false) throw new Error(`refused: ${frame.error ?? 'no reason given'}`)
             if (frame.kind === 'seal') return assembleSubnetAnswer(entries, parseSubnetSeal(frame, 'seal'))
             if (entries.length >= MAX_SUBNET_BATCH) throw new Error('the gateway sent more entries than it was asked for')
-            entries.push(parseSubnetEntry(frame, `entries[${entries.length}]`))
+            const entry = parseSubnetEntry(frame, `entries[${entries.length}]`)
+            entries.push(entry)
+            onEntry(entry)
           }
         } finally {
           await frames.close().catch(() => {})
