@@ -63,6 +63,7 @@ export async function aggregateChallenges (o: AggregatorOptions): Promise<() => 
       const out = await host.dialProtocol(peer, CHALLENGE_PROTOCOL, { signal: AbortSignal.any([cutoff, AbortSignal.timeout(10_000)]) })
       fizz = new Frames(out, MAX_PROOF_BYTES + 64 * 1024)
       const stop = (): void => { out.abort(new Error('the member\'s deadline passed')) }
+      if (cutoff.aborted) stop()
       cutoff.addEventListener('abort', stop, { once: true })
       try {
         await fizz.writeJson(req)
