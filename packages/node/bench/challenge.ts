@@ -9,7 +9,7 @@ import { capacityLayout, encodeCapacityProof, verifyCapacityProof, type Capacity
 import { ensureChallengeImage } from '../src/runtime/challenge-image.js'
 import { runChallenge } from '../src/runtime/challenge-runner.js'
 import { connectDocker, isNotFound } from '../src/runtime/docker.js'
-import type { BenchResult } from './market.js'
+import type { BenchResult } from '@dcn/protocol'
 
 const MiB = 2 ** 20
 

@@ -7,7 +7,7 @@
 import { keccak256, toHex } from 'viem'
 import { bitmapOf, challengeCommittee, commitChallenge, submitChallengeResult, type Address } from '@dcn/protocol'
 import { ChallengeNet } from '../test/helpers/committee.js'
-import type { BenchResult } from './market.js'
+import type { BenchResult } from '@dcn/protocol'
 
 async function submitGas (net: ChallengeNet, provider: Address, signerCount: (committee: number) => number): Promise<{ committee: number, signers: number, gas: bigint }> {
   const { slot } = await net.nextSlot()

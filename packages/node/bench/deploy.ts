@@ -21,7 +21,7 @@ import { loadIdentity } from '../src/identity.js'
 import { silent } from '../src/log.js'
 import { connectDocker } from '../src/runtime/docker.js'
 import { LABEL } from '../src/runtime/spec.js'
-import type { BenchResult } from './market.js'
+import type { BenchResult } from '@dcn/protocol'
 
 const DEPLOYMENTS = 20
 const WINDOW_MS = 500

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startDevnet } from '../src/devnet/devnet.js'
 import { silent } from '../src/log.js'
-import type { BenchResult } from './market.js'
+import type { BenchResult } from '@dcn/protocol'
 
 const SETTLE_MS = 10_000
 const WINDOW_MS = 30_000

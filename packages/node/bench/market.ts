@@ -5,6 +5,7 @@
  * Nodes run in worker processes (the matcher alone in one, providers spread over the rest) so
  * both cores work as they would for separate machines; the client runs in this process.
  */
+import type { BenchResult } from '@dcn/protocol'
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
@@ -16,14 +17,6 @@ import { connect } from '../src/client/light-client.js'
 import { buildOrder } from '../src/client/quote.js'
 import type { StartMessage } from './worker.js'
 
-export interface BenchResult {
-  name: string
-  params: Record<string, unknown>
-  results: Record<string, number>
-  target?: Record<string, string>
-  pass?: boolean
-  note?: string
-}
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
 

@@ -12,7 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { ChallengesAbi, challengeResults, eraRecord, nextEra, read, settlementClients } from '@dcn/protocol'
 import { startDevnet } from '../src/devnet/devnet.js'
 import { silent } from '../src/log.js'
-import type { BenchResult } from './market.js'
+import type { BenchResult } from '@dcn/protocol'
 
 const SLOT_SECONDS = 10
 const ERA_SLOTS = 6

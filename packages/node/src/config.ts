@@ -10,6 +10,7 @@
  *   region: eu-west
  *   tier: 7
  *   capacity: { cpu: 8, memory: 16Gi, storage: 200Gi, gpu: { units: 1, model: a100 } }
+ *   attributes: { compute: hpc, storage: nvme, gpu: high-1, connectivity: high, compliance: [soc2] }   # paper §4.3.6
  *   tokens: [SPON]
  *   pricing: { strategy: scale, perHour: { cpu: 0.1, memory: 0.02, storage: 0.001, gpu: 1 } }
  *   # or: pricing: { strategy: script, script: ./price.sh, timeout: 5s }
@@ -32,7 +33,8 @@ import { parse as parseYaml } from 'yaml'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
   DEFAULT_ERA_PARAMS, DEVNET_CHAIN_ID, DEVNET_TOKENS, ROLES, formatAmount, parseAmount, parseCpu, parseMillis, parseSize, perHourToPerSecond,
-  type Address, type Capacity, type Resources, type Role, type UnitPrices
+  COMPLIANCE_STANDARDS, COMPUTE_CLASSES, CONNECTIVITY_CLASSES, GPU_CLASSES, STORAGE_CLASSES, encodeCapacity,
+  type Address, type Capacity, type DeclaredAttributes, type Hex, type Resources, type Role, type UnitPrices
 } from '@dcn/protocol'
 import { UserError } from './errors.js'
 import { checkRpcUrl, readDeployment, type ChainConfig } from './chain/deployment.js'
@@ -45,6 +47,8 @@ export interface ProviderConfig {
   region: string
   tier: number
   capacity: Resources
+  /** Declared attributes (paper §4.3.6), registered with the capacity; they add to the liveness multiplier. */
+  attributes: DeclaredAttributes
   tokens: Address[]
   pricing: PricingConfig
   /** Release a bid's reservation when no match or no-match arrives this long after the deadline. */
@@ -180,7 +184,7 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   const chain = chainConfig(f, flags, file, base)
   if (chain !== undefined && file.chainId !== undefined && file.chainId !== chain.chainId) f.fail('chainId', `${String(file.chainId)} differs from the deployment's chain id ${chain.chainId}`)
   const p = f.map('provider', file.provider)
-  f.only('provider', p, ['region', 'tier', 'capacity', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit', 'spoofCapacity'])
+  f.only('provider', p, ['region', 'tier', 'capacity', 'attributes', 'tokens', 'pricing', 'matchTimeout', 'leaseWindow', 'manifestTimeout', 'ingress', 'pidsLimit', 'spoofCapacity'])
   const ing = f.map('provider.ingress', p.ingress)
   f.only('provider.ingress', ing, ['bind', 'host'])
   // A fizz node's containers are reached through its gateway's tunnels only.
@@ -229,6 +233,7 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       region: f.str('provider.region', p.region, ''),
       tier: p.tier === undefined ? 7 : f.int('provider.tier', p.tier, 1, 7),
       capacity: capacity(f, f.map('provider.capacity', p.capacity)),
+      attributes: declaredAttributes(f, f.map('provider.attributes', p.attributes)),
       tokens: (f.strings('provider.tokens', p.tokens) ?? ['SPON']).map((t, i) => token(f, `provider.tokens[${i}]`, t, tokens)),
       pricing: pricing(f, f.map('provider.pricing', p.pricing), base),
       matchTimeoutMs: f.millis('provider.matchTimeout', p.matchTimeout, 15_000),
@@ -253,6 +258,32 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       stakeThresholds: thresholds
     }
   }
+}
+
+/** What a provider or fizz node registers in its registry attributes: the claimed capacity and the declared attributes. */
+export function registryAttributes (config: NodeConfig): Hex {
+  return encodeCapacity(claimedCapacity(config), config.provider.attributes)
+}
+
+function declaredAttributes (f: Fields, a: Record<string, unknown>): DeclaredAttributes {
+  f.only('provider.attributes', a, ['compute', 'storage', 'gpu', 'connectivity', 'compliance'])
+  const oneOf = <T extends string>(field: string, v: unknown, list: readonly T[]): T | undefined => {
+    if (v === undefined) return undefined
+    if (typeof v !== 'string' || !(list as readonly string[]).includes(v)) f.fail(`provider.attributes.${field}`, `expected one of ${list.join(', ')}, got ${JSON.stringify(v)}`)
+    return v as T
+  }
+  const out: DeclaredAttributes = {}
+  const compute = oneOf('compute', a.compute, COMPUTE_CLASSES)
+  const storage = oneOf('storage', a.storage, STORAGE_CLASSES)
+  const gpu = oneOf('gpu', a.gpu, GPU_CLASSES)
+  const connectivity = oneOf('connectivity', a.connectivity, CONNECTIVITY_CLASSES)
+  const compliance = (f.strings('provider.attributes.compliance', a.compliance) ?? []).map((s, i) => oneOf(`compliance[${i}]`, s, COMPLIANCE_STANDARDS)!)
+  if (compute !== undefined) out.compute = compute
+  if (storage !== undefined) out.storage = storage
+  if (gpu !== undefined) out.gpu = gpu
+  if (connectivity !== undefined) out.connectivity = connectivity
+  if (compliance.length > 0) out.compliance = [...new Set(compliance)]
+  return out
 }
 
 /** What a provider or fizz node registers on chain: its capacity, times the devnet's spoof factor. */

@@ -13,7 +13,7 @@ import { NodeMetrics } from './metrics.js'
 import { startApi, type ApiServer } from './api.js'
 import { logger, type Logger } from './log.js'
 import { loadBlsKey, type Identity } from './identity.js'
-import { claimedCapacity, type NodeConfig } from './config.js'
+import { registryAttributes, type NodeConfig } from './config.js'
 import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
@@ -128,7 +128,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
           host, capacity: engine, config, ...settlement, metrics, log, challenges: { account: identity.wallet, free: () => engine.supply.available() }
         })
         stoppers.push(leasing.stop)
-        stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads, claimedCapacity(config)))
+        stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads, registryAttributes(config)))
         await leasing.start()
         node.workloads = leasing.workloads
       }

@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert'
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
 import { verifyCapacityProof, type CapacitySpec, type Hex } from '@dcn/protocol'
-import { CHALLENGE_NODE, CHALLENGE_PROVER, ensureChallengeImage } from '../src/runtime/challenge-image.js'
+import { CHALLENGE_NODE, CHALLENGE_PROVER, CHALLENGE_REPO, ensureChallengeImage, removeStaleChallengeImages } from '../src/runtime/challenge-image.js'
+import { hasImage } from '../src/runtime/images.js'
 import { challengeContainerSpec, proverHeadroom, runChallenge } from '../src/runtime/challenge-runner.js'
 import { connectDocker } from '../src/runtime/docker.js'
 import { LABEL } from '../src/runtime/spec.js'
@@ -66,6 +67,16 @@ if (docker !== undefined) {
     const started = Date.now()
     assert.is(await ensureChallengeImage(d), image)
     assert.ok(Date.now() - started < 2_000, 'the second call finds the tag')
+  })
+
+  test('old challenge image tags are removed, the current one stays', async () => {
+    const image = await ensureChallengeImage(d)
+    const old = `${CHALLENGE_REPO}:00000000deadbeef`
+    await d.getImage(image).tag({ repo: CHALLENGE_REPO, tag: '00000000deadbeef' })
+    const removed = await removeStaleChallengeImages(d, image)
+    assert.ok(removed.includes(old), `removed ${removed.join(', ')}`)
+    assert.ok(await hasImage(d, image))
+    assert.not.ok(await hasImage(d, old))
   })
 
   test('an honest 64 MiB + 32 MiB-disk challenge answers with a proof that verifies', async () => {

@@ -42,7 +42,7 @@ test.before(async () => {
   devnet = await startDevnet({
     dataDir: dir, providers: 2, fizz: 2, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
     // provider-1 starts where a new provider does, at tier 7 (no liveness reward), to be promoted
-    providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL }], slarkOverrides: [undefined, undefined, { lie: true }]
+    providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL, attributes: { storage: 'ssd', connectivity: 'high' } }], slarkOverrides: [undefined, undefined, { lie: true }]
   })
   const { chain } = devnet.info
   c = settlementClients(chain!.rpcUrl, chain!.chainId, privateKeyToAccount(`0x${'11'.repeat(32)}`))
@@ -59,7 +59,13 @@ test('every provider and fizz node gets a committee result on chain in its first
   await waitFor(async () => {
     results = await challengeResults(c, d)
     return targets.every(t => results.some(r => r.provider === t))
-  }, 200_000, 'a result for every provider')
+  }, 200_000, 'a result for every provider').catch(async (err: Error) => {
+    const missing = targets.filter(t => !results.some(r => r.provider === t))
+    // What the slarks warned about, to say why.
+    const warnings = devnet.info.nodes.filter(n => n.name.startsWith('slark')).flatMap(n =>
+      readFileSync(n.log, 'utf8').split('\n').filter(l => /warn|error/i.test(l)).slice(-8).map(l => `${n.name}: ${l.slice(0, 300)}`))
+    throw new Error(`${err.message}; none for ${missing.join(', ')}\n${warnings.join('\n')}`)
+  })
   for (const r of results) assert.ok(r.signers !== 0n)
 })
 
@@ -171,6 +177,12 @@ test('the spoofer is slashed from its stake for each failed challenge and paid f
   assert.is(stake, parseAmount('100') - slashed, 'the slash left the spoofer\'s own stake')
   // The spoofer (tier 4) still earns its other hours; the honest provider-1 holds tier 7, which earns nothing.
   assert.ok(sum(reports.flatMap(r => r.rewards.filter(x => x.account === spoofer))) > 0n, 'the spoofer earned its other hours')
+  // Its declared attributes (SSD storage, high-speed connectivity) add 500 + 500 bps to its trust multiplier.
+  for (let e = 0; e < settled; e++) {
+    const p = (savedReport('slark-1', e).report as unknown as { providers: Array<{ address: string, rewardTier: number, trustBps: number, attributeBps: number, multiplierBps: number }> }).providers.find(x => x.address === spoofer)!
+    assert.is(p.attributeBps, 1_000, `era ${e}: attribute bps`)
+    assert.is(p.multiplierBps, p.rewardTier === 7 ? 0 : p.trustBps + 1_000, `era ${e}: multiplier`)
+  }
   assert.is(sum(reports.flatMap(r => r.rewards.filter(x => x.account === wallet('provider-1')))), 0n)
   assert.is(sum(reports.flatMap(r => r.slashes.filter(x => x.account === wallet('provider-1')))), 0n)
   // A slark earns for the committees it sat on in an era's roster (one that registered after the

@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  DEVNET_CHAIN_ID, DEVNET_TOKENS, GiB, perHourToPerSecond, parseAmount, scalePrice,
+  decodeAttributes, DEVNET_CHAIN_ID, DEVNET_TOKENS, GiB, perHourToPerSecond, parseAmount, scalePrice,
   type Address, type Heartbeat, type Hex, type Order, type Resources, type UnitPrices
 } from '@dcn/protocol'
 import { CapacityLedger } from '../src/roles/provider/capacity.js'
 import { priceOrder, runPriceScript } from '../src/roles/provider/pricing.js'
-import { loadConfig, type Flags } from '../src/config.js'
+import { loadConfig, registryAttributes, type Flags } from '../src/config.js'
 import { UserError } from '../src/errors.js'
 import { ProviderDirectory } from '../src/roles/matcher/directory.js'
 import { resolveNetwork } from '../src/client/network.js'
@@ -385,7 +385,10 @@ test('config: bad field values name the field', () => {
     ['heartbeat: { every: 1 }', /heartbeat: expected a time/],
     ['provider: []', /provider: expected a mapping/],
     ['listen: /ip4/0.0.0.0/tcp/1', /listen: expected a list of strings/],
-    ['chainId: 1.5', /chainId: expected a whole number/]
+    ['chainId: 1.5', /chainId: expected a whole number/],
+    ['provider: { attributes: { storage: tape } }', /provider\.attributes\.storage: expected one of hdd, ssd, nvme, got "tape"/],
+    ['provider: { attributes: { compliance: [soc2, iso] } }', /provider\.attributes\.compliance\[1\]: expected one of soc2, hipaa, gdpr/],
+    ['provider: { attributes: { speed: fast } }', /provider\.attributes\.speed: unknown field/]
   ]
   for (const [yaml, re] of cases) {
     const f = file(`role: provider\n${yaml}\n`)
@@ -393,6 +396,17 @@ test('config: bad field values name the field', () => {
     assert.match(e.message, re, `${yaml} → ${e.message}`)
     assert.ok(e.message.startsWith(`${f}: `), `names the file: ${e.message}`)
   }
+})
+
+test('config: declared attributes go into the registry attributes after the capacity', () => {
+  const f = file('role: provider\nprovider:\n  capacity: { cpu: 2, memory: 4Gi, storage: 10Gi }\n  attributes: { compute: general, storage: nvme, compliance: [gdpr, gdpr] }\n')
+  const config = loadConfig(flags({ config: f }))
+  assert.equal(config.provider.attributes, { compute: 'general', storage: 'nvme', compliance: ['gdpr'] })
+  assert.equal(decodeAttributes(registryAttributes(config)), {
+    capacity: { cpu: 2000, memory: 4 * 2 ** 30, storage: 10 * 2 ** 30, gpuUnits: 0 },
+    declared: { compute: 'general', storage: 'nvme', compliance: ['gdpr'] }
+  })
+  assert.equal(loadConfig(flags({ role: 'provider' })).provider.attributes, {})
 })
 
 test('config: the API port must be 0–65535', () => {

@@ -8,7 +8,7 @@
  */
 import { SLARK_TIER_COUNT } from '@dcn/protocol'
 import type {
-  Address, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
+  Address, Attributes, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
 } from '@dcn/protocol'
 import { slotStart, type SlotClock } from './schedule.js'
 
@@ -29,6 +29,8 @@ export interface EraProviderFacts {
   tier: number
   stake: bigint
   delegations: Delegation[]
+  /** What its declared attributes add to its multiplier (attributeMultipliers of its registry record). */
+  attributes: Attributes
   /** Users' ratings in the era (1–5 stars): how many, their sum. */
   ratings: { count: number, sum: number }
   /** Leases as the chain has them (unix seconds; end = planned end, closedAt 0 while open). */
@@ -80,7 +82,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       address: lower(p.address),
       stake: p.stake,
       delegations: p.delegations,
-      attributes: { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 },
+      attributes: p.attributes,
       tasks: { assigned: mine.length, completed: mine.filter(r => r.passed).length },
       response: f.response(p.address, (slot, slark) => majority.has(`${slot}:${slark}`)),
       ratings: p.ratings,

@@ -4,7 +4,9 @@
  * this slark sits on:
  *
  * 1. the first member of the committee (the leader) draws a secret puzzle, commits its hash and
- *    the spec's on chain, and reveals the puzzle on `dcn/1/attestations`;
+ *    the spec's on chain, and reveals the puzzle on `dcn/1/attestations`; when nothing is
+ *    committed a little later (the leader is offline), the next member leads, and so on down
+ *    the committee (the contract takes the first commitment);
  * 2. every member checks the reveal against the commitment and against the spec it derives
  *    itself, asks the provider over `/dcn/challenge/1.0.0`, judges the answer, BLS-signs the
  *    verdict and publishes its vote. Fizz nodes are asked through their gateway, all of one
@@ -145,6 +147,15 @@ interface Batch {
   timer?: NodeJS.Timeout
 }
 
+/**
+ * How long committee member k waits (k × this) before leading a challenge nobody committed to:
+ * long enough for the leader's commitment to be mined, short enough that the k-th backup still
+ * commits within the first half of the slot.
+ */
+export function backupLeadDelayMs (slotSeconds: number, committeeSize: number): number {
+  return Math.min(5_000, Math.max(1_500, slotSeconds * 1000 / (2 * committeeSize)))
+}
+
 /** How far apart members submit a quorum, in committee order (the first one usually suffices). */
 const SUBMIT_STAGGER_MS = 2_000
 const MESSAGE_TTL_S = 120
@@ -233,8 +244,17 @@ export class Slark {
     this.sameBatches.set(slot, await this.gatewaysWithOneCommittee(slot, due, providers))
     for (const b of this.batches.values()) if (b.slot === slot) this.fireWhenComplete(b)
     await Promise.all(seats.map(async seat => {
-      if (seat === null || seat.committee[0].address.toLowerCase() !== me.toLowerCase()) return
-      await this.lead(seat, seed, providers.find(p => p.address.toLowerCase() === seat.provider.toLowerCase())!)
+      if (seat === null) return
+      const provider = seat.provider
+      const rank = seat.committee.findIndex(m => m.address.toLowerCase() === me.toLowerCase())
+      if (rank > 0) {
+        await new Promise(resolve => setTimeout(resolve, rank * backupLeadDelayMs(chain.clock.slotSeconds, seat.committee.length)))
+        if (seat.revealed || slotAt(chain.clock, this.now() / 1000) !== slot) return
+        if (BigInt((await chain.challenge(slot, provider)).committer) !== 0n) return
+        log.info('leading in place of an absent leader', { slot, provider, rank })
+      }
+      await this.lead(seat, seed, providers.find(p => p.address.toLowerCase() === provider.toLowerCase())!)
+        .catch((err: Error) => { log.warn('challenge not led', { slot, provider, error: err.message }) })
     }))
   }
 
@@ -282,7 +302,13 @@ export class Slark {
     const { chain, net, log, me } = this.env
     const puzzle: Hex = `0x${randomBytes(32).toString('hex')}`
     const spec = await this.specFor(seat, seed, provider)
-    await chain.commit(seat.slot, seat.provider, puzzleHashOf(puzzle), specHash(spec))
+    try {
+      await chain.commit(seat.slot, seat.provider, puzzleHashOf(puzzle), specHash(spec))
+    } catch (err) {
+      // A member before it committed after all (its transaction was still pending): its reveal leads.
+      if (BigInt((await chain.challenge(seat.slot, seat.provider)).committer) !== 0n) return
+      throw err
+    }
     this.stats.led++
     const now = this.now()
     const reveal: ChallengeReveal = { slot: seat.slot, provider: seat.provider, puzzle, specHash: specHash(spec), leader: me, createdMs: now, expiry: Math.floor(now / 1000) + MESSAGE_TTL_S }

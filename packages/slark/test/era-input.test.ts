@@ -9,6 +9,7 @@ const clock = { genesis: 1_000_000, slotSeconds: 10 }
 const P1 = a(1)
 const P2 = a(2)
 const [S1, S2, S3] = [a(11), a(12), a(13)]
+const NONE = { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 }
 
 function facts (over: Partial<EraFacts> = {}): EraFacts {
   const { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds } = DEFAULT_ERA_PARAMS
@@ -18,8 +19,8 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
     eraSlots: 6,
     params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds },
     providers: [
-      { address: P1, registeredAt: clock.genesis, ratings: { count: 2, sum: 9 }, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [] },
-      { address: P2, registeredAt: clock.genesis, ratings: { count: 0, sum: 0 }, tier: 7, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
+      { address: P1, registeredAt: clock.genesis, ratings: { count: 2, sum: 9 }, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [], attributes: { ...NONE, storage: 1_000, compliance: 250 } },
+      { address: P2, registeredAt: clock.genesis, ratings: { count: 0, sum: 0 }, tier: 7, attributes: NONE, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
         { start: clock.genesis + 125, end: clock.genesis + 1000, closedAt: 0, pricePerSecond: 2n },
         { start: clock.genesis, end: clock.genesis + 100, closedAt: 0, pricePerSecond: 5n }
       ] }
@@ -56,6 +57,7 @@ test('tasks, failed challenges and workloads per provider, clipped to the era', 
   assert.equal(p2.offline, [{ from: 30, to: 45 }])
   assert.equal(p2.history, { tier: 7, promoteStreak: 0, demoteStreak: 0, offlineSeconds: 0, offlineSlashed: false, cooldownSeconds: 0 })
   assert.is(p1.history!.tier, 3, 'without era history a provider starts at its registry tier')
+  assert.equal(p1.attributes, { ...NONE, storage: 1_000, compliance: 250 }, 'declared attributes pass through')
 })
 
 test('no offline time before registration and the boot grace after it', () => {

@@ -5,6 +5,8 @@
  * prover writes its disk file, in the container's writable layer). Tagged
  * `dcn-challenge:<first 16 hex of sha256 over every file>`, so a new node or prover gives a new
  * tag and an existing tag is reused as is. About 100 MB, nearly all of it the node binary.
+ * Building a new tag removes the engine's other `dcn-challenge` tags that no container uses
+ * (another node version's; a node still on one rebuilds it when its container cannot be made).
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -84,7 +86,24 @@ export async function ensureChallengeImage (docker: Docker, log?: Logger): Promi
   const started = Date.now()
   await importChallengeImage(docker, known.files, known.tag)
   log?.info('built the challenge image', { image: known.tag, ms: Date.now() - started })
+  const removed = await removeStaleChallengeImages(docker, known.tag)
+  if (removed.length > 0) log?.info('removed old challenge images', { images: removed })
   return known.tag
+}
+
+/** Removes every `dcn-challenge` tag but `keep` that no container uses; returns what went. */
+export async function removeStaleChallengeImages (docker: Docker, keep: string): Promise<string[]> {
+  const images = await docker.listImages({ filters: { reference: [CHALLENGE_REPO] } })
+  const stale = images.flatMap(i => i.RepoTags ?? []).filter(t => t.startsWith(`${CHALLENGE_REPO}:`) && t !== keep)
+  const removed: string[] = []
+  for (const tag of stale) {
+    // Not forced: the engine refuses while a container (even a stopped one) uses the image.
+    try {
+      await docker.getImage(tag).remove()
+      removed.push(tag)
+    } catch { /* in use, or gone meanwhile */ }
+  }
+  return removed
 }
 
 async function importChallengeImage (docker: Docker, files: RootFile[], tag: string): Promise<void> {

@@ -84,17 +84,21 @@ export async function runChallenge (docker: Docker, spec: CapacitySpec, puzzle: 
   const specError = capacitySpecError(spec)
   if (specError !== null) return { error: `invalid challenge spec: ${specError}` }
   if (!/^0x[0-9a-f]{64}$/.test(puzzle)) return { error: 'the puzzle must be 32 bytes of lower-case 0x hex' }
-  let image: string
-  try {
-    image = await ensureChallengeImage(docker, opts.log)
-  } catch (err) {
-    return { error: `cannot build the challenge image: ${dockerError(err)}` }
-  }
-  let container: Docker.Container
-  try {
-    container = await docker.createContainer(challengeContainerSpec(image, spec, puzzle, opts))
-  } catch (err) {
-    return { error: `cannot create the challenge container: ${dockerError(err)}` }
+  let container: Docker.Container | undefined
+  // Twice: another node version on this engine may remove the image between the check and the create.
+  for (let attempt = 0; container === undefined; attempt++) {
+    let image: string
+    try {
+      image = await ensureChallengeImage(docker, opts.log)
+    } catch (err) {
+      return { error: `cannot build the challenge image: ${dockerError(err)}` }
+    }
+    try {
+      container = await docker.createContainer(challengeContainerSpec(image, spec, puzzle, opts))
+    } catch (err) {
+      if (attempt === 0 && isNotFound(err)) continue
+      return { error: `cannot create the challenge container: ${dockerError(err)}` }
+    }
   }
   try {
     return await supervise(container, opts.deadlineMs)

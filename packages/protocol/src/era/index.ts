@@ -9,11 +9,14 @@
  *   `history` is that node's `history` in the next era's input (`carryHistory` collects them).
  * - `encodeEraReport` / `eraReportHash`: the ABI encoding a Rewards contract checks and its keccak256.
  * - tables: PROVIDER_TIERS, SLARK_TIERS, DEFAULT_ERA_PARAMS (X1…X7 = 500…50 SPON).
+ * - `attributeMultipliers(declared, capacity)`: a provider's declared attributes (registry) → the
+ *   basis points they add to its liveness multiplier (ATTRIBUTE_BPS).
  * - the rules one by one: `providerMisses`, `nextProviderTier`, `nextSlarkTier`, `scanOutages`,
  *   `shareByStake`, `slarkReward`, `incidentSlash`.
  */
 export * from './types.js'
 export * from './tables.js'
+export * from './attributes.js'
 export { parseEraInput, checkEraInput } from './input.js'
 export { explainProvider, explainSlark } from './explain.js'
 export * from './tiers.js'

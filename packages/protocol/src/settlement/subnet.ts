@@ -9,7 +9,7 @@ import type { SettlementClients } from './clients.js'
 import type { Deployment } from './deploy.js'
 import { settlementError } from './clients.js'
 import { ROLE_IDS, approve, nodeRecord, read, write } from './operations.js'
-import { encodeCapacity, type Capacity } from './attributes.js'
+import type { Hex } from 'viem'
 
 /** The gateway (the caller) accepts a fizz wallet; does nothing when it already has. */
 export async function acceptFizz (c: SettlementClients, d: Deployment, fizz: Address, accepted = true): Promise<boolean> {
@@ -19,9 +19,11 @@ export async function acceptFizz (c: SettlementClients, d: Deployment, fizz: Add
   return true
 }
 
-/** Registers the caller as a fizz node of `gateway`; does nothing when it already is with these details. */
-export async function registerFizz (c: SettlementClients, d: Deployment, gateway: Address, peerId: string, region: string, capacity?: Capacity): Promise<boolean> {
-  const attributes = capacity === undefined ? '0x' : encodeCapacity(capacity)
+/**
+ * Registers the caller as a fizz node of `gateway`; does nothing when it already is with these
+ * details. `attributes`: its capacity and declared attributes (`encodeCapacity`).
+ */
+export async function registerFizz (c: SettlementClients, d: Deployment, gateway: Address, peerId: string, region: string, attributes: Hex = '0x'): Promise<boolean> {
   const current = await nodeRecord(c, d, c.account.address)
   if (current.role === ROLE_IDS.fizz && current.gateway.toLowerCase() === gateway.toLowerCase() && current.peerId === peerId && current.region === region && current.attributes === attributes) return false
   await write(c, 'fizz registration', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'registerFizz', args: [gateway, peerId, region, attributes] })

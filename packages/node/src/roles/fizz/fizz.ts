@@ -19,7 +19,7 @@ import {
   type Address, type Deployment, type SettlementClients
 } from '@dcn/protocol'
 import type { LocalAccount } from 'viem/accounts'
-import { claimedCapacity, type NodeConfig } from '../../config.js'
+import { registryAttributes, type NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
@@ -46,7 +46,7 @@ export async function joinGateway (config: NodeConfig, settlement: { c: Settleme
   const wallet = await walletOfPeer(c, d, id, 'gateway')
   if (wallet === null) throw new UserError(`--gateway: peer ${id} is not registered on chain as a gateway`, 1)
   try {
-    if (await registerFizz(c, d, wallet, peerId, config.provider.region, claimedCapacity(config))) log.info('registered on chain under the gateway', { gateway: wallet })
+    if (await registerFizz(c, d, wallet, peerId, config.provider.region, registryAttributes(config))) log.info('registered on chain under the gateway', { gateway: wallet })
   } catch (err) {
     const msg = (err as Error).message
     if (/has not accepted/.test(msg)) throw new UserError(`gateway ${wallet} has not accepted this fizz node (wallet ${c.account.address}): ask its operator to add it to subnet.accept`, 1)

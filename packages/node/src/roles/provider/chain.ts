@@ -6,8 +6,8 @@
  */
 import { watchLeases } from '../../chain/lease-events.js'
 import {
-  ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance, encodeCapacity, type Capacity,
-  type Deployment, type SettlementClients
+  ProviderRegistryAbi, StakingAbi, ensureStake, formatAmount, registerNode, stakeOf, tokenBalance, decodeAttributes,
+  type Deployment, type Hex, type SettlementClients
 } from '@dcn/protocol'
 import { UserError } from '../../errors.js'
 import type { Logger } from '../../log.js'
@@ -18,15 +18,18 @@ export interface LeaseListener {
   onLeaseClosed: (leaseId: bigint) => void
 }
 
-/** `claimed`: the capacity registered on chain, which slarks challenge (a gateway sells its fizz nodes' and claims none). */
-export async function joinChain (c: SettlementClients, d: Deployment, role: 'provider' | 'gateway', peerId: string, region: string, engine: BidEngine, log: Logger, leases?: LeaseListener, claimed?: Capacity): Promise<() => void> {
+/**
+ * `attributes`: the capacity registered on chain, which slarks challenge, and the declared
+ * attributes (`registryAttributes(config)`; a gateway sells its fizz nodes' capacity and claims none).
+ */
+export async function joinChain (c: SettlementClients, d: Deployment, role: 'provider' | 'gateway', peerId: string, region: string, engine: BidEngine, log: Logger, leases?: LeaseListener, attributes: Hex = '0x'): Promise<() => void> {
   const me = c.account.address
   // Check the stake can be paid before writing anything, so a failed start leaves no half-registered provider.
   const minStake = await c.public.readContract({ address: d.staking, abi: StakingAbi, functionName: 'minStake' })
   const staked = await stakeOf(c, d, me)
   const spon = staked < minStake ? await tokenBalance(c, d.spon) : 0n
   if (staked < minStake && spon < minStake - staked) throw new UserError(`${role} wallet ${me} holds ${formatAmount(spon)} SPON; it needs ${formatAmount(minStake - staked)} more to stake the minimum ${formatAmount(minStake)}`, 1)
-  if (await registerNode(c, d, role, peerId, region, undefined, claimed === undefined ? '0x' : encodeCapacity(claimed))) log.info('registered on chain', { registry: d.registry, capacity: claimed })
+  if (await registerNode(c, d, role, peerId, region, undefined, attributes)) log.info('registered on chain', { registry: d.registry, ...decodeAttributes(attributes) })
   if (staked < minStake) log.info('staked', { amount: formatAmount(await ensureStake(c, d, minStake)) })
   const refreshTier = async (): Promise<void> => {
     engine.tier = await c.public.readContract({ address: d.registry, abi: ProviderRegistryAbi, functionName: 'tierOf', args: [me] })

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeAbiParameters, encodeAbiParameters, parseAbiItem, zeroAddress, type Address, type Hex } from 'viem'
 import {
-  ROLE_IDS, StakingAbi, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
+  ROLE_IDS, StakingAbi, attributeMultipliers, decodeAttributes, toJson, challengeCommittee, challengeResults, eraMessage, eraRecord, listLeases, nextEra, nodeRecord, read,
   slotRoster, submitEraReport, type Deployment, type EraParams, type SettlementClients
 } from '@dcn/protocol'
 import { EraSettler, eraWindow, type EraEnv, type EraObserver, type Member } from '@dcn/slark'
@@ -116,6 +116,7 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
           registeredAt: p.registeredAt,
           ratings: { count: mine.length, sum: mine.reduce((a, r) => a + r.rating, 0) },
           tier: rec.tier,
+          attributes: ((a) => attributeMultipliers(a.declared, a.capacity))(decodeAttributes(rec.attributes)),
           stake,
           delegations,
           leases: leases.map(l => ({ start: Number(l.start), end: Number(l.end), closedAt: Number(l.closedAt), pricePerSecond: l.pricePerSecond }))
