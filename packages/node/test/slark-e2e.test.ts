@@ -30,6 +30,7 @@ import { waitFor } from './helpers/cluster.js'
 const MiB = 2 ** 20
 /** Providers this small keep the test's challenges light. */
 const SMALL = { cpu: '1', memory: '512Mi', storage: '256Mi' }
+const TINY = { cpu: '1', memory: '256Mi', storage: '128Mi' }
 const dir = mkdtempSync(join(tmpdir(), 'dcn-slark-'))
 let devnet: Devnet
 let c: SettlementClients
@@ -42,7 +43,9 @@ test.before(async () => {
   devnet = await startDevnet({
     dataDir: dir, providers: 2, fizz: 2, matchers: 1, slarks: 3, slotSeconds: 8, eraSlots: 6, log: silent,
     // provider-1 starts where a new provider does, at tier 7 (no liveness reward), to be promoted
-    providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL, attributes: { storage: 'ssd', connectivity: 'high' } }], slarkOverrides: [undefined, undefined, { lie: true }]
+    providerOverrides: [{ tier: 7, capacity: SMALL }, { spoofCapacity: 4, capacity: SMALL, attributes: { storage: 'ssd', connectivity: 'high' } }], slarkOverrides: [undefined, undefined, { lie: true }],
+    // the two fizz nodes are challenged in one slot, often with the providers: lighter proofs keep the machine from missing deadlines
+    fizzOverrides: [{ capacity: TINY }, { capacity: TINY }]
   })
   const { chain } = devnet.info
   c = settlementClients(chain!.rpcUrl, chain!.chainId, privateKeyToAccount(`0x${'11'.repeat(32)}`))

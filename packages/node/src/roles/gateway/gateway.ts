@@ -29,7 +29,6 @@ import { joinChain } from '../provider/chain.js'
 import type { FizzDirectory, FizzState } from './directory.js'
 import { SubnetSupply } from './subnet-supply.js'
 import { handleGatewayProxy } from './proxy.js'
-import { relayChallenges } from './challenge-relay.js'
 import { aggregateChallenges, type SubnetChallengeLog } from './challenge-aggregator.js'
 import type { LocalAccount } from 'viem/accounts'
 
@@ -145,9 +144,7 @@ export async function startGateway ({ host, gossip, config, c, d, directory, acc
     }, config.provider.manifestTimeoutMs).unref()
   }
   await handleGatewayProxy({ host, c, d, ingress, publicHost: config.provider.ingress.host, metrics, log, onChange: persist, onDelivered: (id) => { delivered.add(id.toString()) } })
-  // Slarks send one request for the fizz nodes of this gateway they challenge in a slot; the
-  // one-at-a-time relay stays for a slark that asks a single fizz node directly.
-  const stopChallenges = await relayChallenges(host, directory, log)
+  // Slarks send one request for the fizz nodes of this gateway they challenge in a slot.
   const challenges: SubnetChallengeLog[] = []
   const stopAggregates = await aggregateChallenges({
     host, c, d, account, chainId: config.chainId, directory, log,
@@ -189,7 +186,6 @@ export async function startGateway ({ host, gossip, config, c, d, directory, acc
     stop: async () => {
       clearInterval(sweep)
       unwatch()
-      stopChallenges()
       stopAggregates()
       stopChain()
       engine.stop()
