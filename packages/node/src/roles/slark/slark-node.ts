@@ -5,6 +5,7 @@
  * asked directly; fizz nodes through their gateway, several in one request.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { Stream } from '@libp2p/interface'
 import type { LocalAccount } from 'viem/accounts'
 import {
   CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, MAX_SUBNET_BATCH, ROLE_IDS, RewardsAbi, SUBNET_CHALLENGE_PROTOCOL, TOPICS, assembleSubnetAnswer,
@@ -22,6 +23,9 @@ import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Gossip } from '../../network/gossip.js'
 import { slarkChain } from './chain.js'
+
+/** How long a member keeps dialing a provider it cannot reach yet. */
+const DIAL_RETRY_MS = 10_000
 
 export interface SlarkNodeOptions {
   host: Host
@@ -48,6 +52,23 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     return (await nodeRecord(c, d, r.gateway)).peerId
   }
 
+  /**
+   * Dials a provider or gateway, retrying for a while when its addresses are not known yet: a
+   * newcomer is challenged in the slot after it registered, often before it has joined the mesh.
+   */
+  const dial = async (peerId: string, protocol: string, timeoutMs: number): Promise<Stream> => {
+    const peer = peerIdFromString(peerId)
+    const until = Date.now() + Math.min(DIAL_RETRY_MS, timeoutMs / 2)
+    for (;;) {
+      try {
+        return await host.dialProtocol(peer, protocol, { signal: AbortSignal.timeout(timeoutMs) })
+      } catch (err) {
+        if (Date.now() >= until) throw err
+        await new Promise(resolve => setTimeout(resolve, 1000))
+      }
+    }
+  }
+
   // What the era reports will need: heartbeats (uptime) and the committees' measured responses.
   const observer = new EraObserver()
   const slark = new Slark({
@@ -63,7 +84,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     net: {
       ask: async (provider, req, timeoutMs, onAccepted): Promise<ChallengeAnswer> => {
         const until = Date.now() + timeoutMs
-        const stream = await host.dialProtocol(peerIdFromString(await peerOf(provider)), CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+        const stream = await dial(await peerOf(provider), CHALLENGE_PROTOCOL, timeoutMs)
         const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
         try {
           await frames.writeJson(req)
@@ -79,7 +100,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
       },
       askSubnet: async (gateway, req, timeoutMs, onAccepted, onEntry): Promise<SubnetChallengeAnswer> => {
         const until = Date.now() + timeoutMs
-        const stream = await host.dialProtocol(peerIdFromString((await nodeRecord(c, d, gateway)).peerId), SUBNET_CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+        const stream = await dial((await nodeRecord(c, d, gateway)).peerId, SUBNET_CHALLENGE_PROTOCOL, timeoutMs)
         const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
         try {
           await frames.writeJson(req)
