@@ -26,6 +26,8 @@ import { slarkChain } from './chain.js'
 
 /** How long a member keeps dialing a provider it cannot reach yet. */
 const DIAL_RETRY_MS = 10_000
+/** How long a leader waits for the rest of its committee to subscribe to the attestations before revealing. */
+const REVEAL_WAIT_MS = 4_000
 
 export interface SlarkNodeOptions {
   host: Host
@@ -123,7 +125,19 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
         }
       },
       answerSigner: async (a) => await challengeAnswerSigner(config.chainId, a),
-      publishReveal: async (body) => { await gossip.publish('challenge-reveal', body) },
+      publishReveal: async (body) => {
+        // Gossip does not replay a message to peers that join later: in the first slots, give the
+        // other committee members a moment to subscribe before the puzzle goes out.
+        const others = (await chain.committee(body.slot, body.provider)).filter(m => m.address.toLowerCase() !== wallet.address.toLowerCase())
+        const peers = await Promise.all(others.map(async m => (await nodeRecord(c, d, m.address)).peerId))
+        const until = Date.now() + REVEAL_WAIT_MS
+        const subscribed = (): boolean => {
+          const subscribers = new Set(host.services.pubsub.getSubscribers(TOPICS.attestations).map(String))
+          return peers.every(p => subscribers.has(p))
+        }
+        while (!subscribed() && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 250))
+        await gossip.publish('challenge-reveal', body)
+      },
       publishVote: async (body) => {
         // Gossip does not hand a node its own messages: observe our vote here.
         observer.vote(body.provider, body.slot, body.slark, body.responseMs, body.seen)
