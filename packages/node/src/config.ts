@@ -89,6 +89,10 @@ export interface SlarkConfig {
   /** Era parameters every slark must share: the liveness reward per hour and the tier stake thresholds X1…X7 (wei). */
   baseRewardPerHour: bigint
   stakeThresholds: bigint[]
+  /** Seats of slark tiers 1…6 (null: no limit), shared by every slark like the thresholds (§4.5.5). */
+  tierSlots: Array<number | null>
+  /** The owner opts in to move this slark up a tier when it qualifies and a seat is free (§4.5.5); registered on chain. */
+  optIn: boolean
 }
 
 export interface MatcherConfig {
@@ -202,13 +206,17 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
   const m = f.map('matcher', file.matcher)
   f.only('matcher', m, ['grace'])
   const sl = f.map('slark', file.slark)
-  f.only('slark', sl, ['deadline', 'lie', 'delegateTo', 'baseRewardPerHour', 'stakeThresholds'])
+  f.only('slark', sl, ['deadline', 'lie', 'delegateTo', 'baseRewardPerHour', 'stakeThresholds', 'tierSlots', 'optIn'])
   const delegateTo = sl.delegateTo === undefined ? undefined : f.str('slark.delegateTo', sl.delegateTo, '')
   if (delegateTo !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(delegateTo)) f.fail('slark.delegateTo', 'expected a 0x address')
   const thresholdList = Array.isArray(sl.stakeThresholds) ? sl.stakeThresholds.map(String) : sl.stakeThresholds
   const thresholds = (f.strings('slark.stakeThresholds', thresholdList) ?? DEFAULT_ERA_PARAMS.stakeThresholds.map(x => formatAmount(x)))
     .map((t, i) => f.wrap(`slark.stakeThresholds[${i}]`, () => parseAmount(t)))
   if (thresholds.length !== 7) f.fail('slark.stakeThresholds', `expected 7 amounts (X1…X7), got ${thresholds.length}`)
+  const tierSlots = sl.tierSlots === undefined ? [...DEFAULT_ERA_PARAMS.slarkTierSlots] : sl.tierSlots
+  if (!Array.isArray(tierSlots) || tierSlots.length !== 6 || tierSlots.some(n => n !== null && !(Number.isSafeInteger(n) && (n as number) >= 0))) {
+    f.fail('slark.tierSlots', 'expected 6 seat counts (slark tiers 1…6), each a whole number or null for no limit')
+  }
   const chainId = chain?.chainId ?? (file.chainId === undefined ? DEVNET_CHAIN_ID : f.int('chainId', file.chainId, 1, 2 ** 40))
   const spoofRaw = flags.spoofCapacity ?? (p.spoofCapacity === undefined ? undefined : String(p.spoofCapacity))
   const spoofCapacity = spoofRaw === undefined ? 1 : Number(spoofRaw)
@@ -255,7 +263,9 @@ export function buildConfig (file: Record<string, unknown>, flags: Flags, where 
       lie,
       delegateTo: delegateTo?.toLowerCase() as Address | undefined,
       baseRewardPerHour: sl.baseRewardPerHour === undefined ? DEFAULT_ERA_PARAMS.baseRewardPerHour : f.wrap('slark.baseRewardPerHour', () => parseAmount(sl.baseRewardPerHour)),
-      stakeThresholds: thresholds
+      stakeThresholds: thresholds,
+      tierSlots: tierSlots as Array<number | null>,
+      optIn: sl.optIn === undefined ? false : f.bool('slark.optIn', sl.optIn)
     }
   }
 }

@@ -63,6 +63,22 @@ test('era compute: the example as a table, each node explained, and the report h
   assert.ok(out.trimEnd().endsWith(`report hash ${exampleHash}`), out)
 })
 
+test('era compute: slark promotion needs the owner\'s opt-in and a free seat (params.slarkTierSlots)', async () => {
+  const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { params: { slarkTierSlots: Array<number | null> }, slarks: Array<{ optIn?: boolean }> }
+  assert.equal(example.params.slarkTierSlots, [null, 200, 100, 50, 20, 10], 'the example documents the seats')
+  const full = join(dir, 'full-tier.json')
+  writeFileSync(full, JSON.stringify({ ...example, params: { ...example.params, slarkTierSlots: [null, 200, 100, 0, 20, 10] } }))
+  const r = await dcn(['era', 'compute', '--input', full])
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /0x5a00…0001\s+3\s+120\s+98\.3333 %/)
+  assert.ok(r.stdout.includes('met tier 4 3 eras in a row and its owner opted in; waits for a free seat in tier 4'), r.stdout)
+  const notOptedIn = join(dir, 'not-opted-in.json')
+  writeFileSync(notOptedIn, JSON.stringify({ ...example, slarks: example.slarks.map(s => ({ ...s, optIn: false })) }))
+  const n = await dcn(['era', 'compute', '--input', notOptedIn])
+  assert.match(n.stdout, /0x5a00…0001\s+3\s+120/)
+  assert.ok(n.stdout.includes('met tier 4 3 eras in a row; waits for its owner to opt in'), n.stdout)
+})
+
 test('era compute --json: the full report with bigints as decimal strings, and reportHash', async () => {
   const r = await dcn(['era', 'compute', '--input', EXAMPLE, '--json'])
   assert.is(r.code, 0, r.stderr)

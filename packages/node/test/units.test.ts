@@ -17,6 +17,7 @@ import { loadConfig, registryAttributes, type Flags } from '../src/config.js'
 import { UserError } from '../src/errors.js'
 import { ProviderDirectory } from '../src/roles/matcher/directory.js'
 import { resolveNetwork } from '../src/client/network.js'
+import { encodeSlarkAttributes, slarkChoicesOf } from '../src/roles/slark/era.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'dcn-units-'))
 test.after(() => { rmSync(tmp, { recursive: true, force: true }) })
@@ -407,6 +408,33 @@ test('config: declared attributes go into the registry attributes after the capa
     declared: { compute: 'general', storage: 'nvme', compliance: ['gdpr'] }
   })
   assert.equal(loadConfig(flags({ role: 'provider' })).provider.attributes, {})
+})
+
+test('config: a slark\'s owner opts in to move up (default: not), and the tier seats every slark shares', () => {
+  const d = loadConfig(flags({ role: 'slark' })).slark
+  assert.is(d.optIn, false)
+  assert.equal(d.tierSlots, [null, null, null, null, null, null])
+  const c = loadConfig(flags({ config: file('role: slark\nslark: { optIn: true, tierSlots: [null, 100, 50, 20, 10, 5] }\n') })).slark
+  assert.is(c.optIn, true)
+  assert.equal(c.tierSlots, [null, 100, 50, 20, 10, 5])
+  for (const [yaml, re] of [
+    ['slark: { tierSlots: [1, 2] }', /slark\.tierSlots: expected 6 seat counts/],
+    ['slark: { tierSlots: [null, null, -1, null, null, null] }', /slark\.tierSlots: expected 6 seat counts/],
+    ['slark: { optIn: maybe }', /slark\.optIn/]
+  ] as const) {
+    assert.match(userError(() => loadConfig(flags({ config: file(`role: slark\n${yaml}\n`) }))).message, re, yaml)
+  }
+})
+
+test('slark attributes: the chosen provider and the opt-in, read back; an older or empty encoding means itself, not opted in', () => {
+  const me = '0x00000000000000000000000000000000000000aa' as Address
+  const to = '0x00000000000000000000000000000000000000bb' as Address
+  assert.equal(slarkChoicesOf(encodeSlarkAttributes(to, true), me), { delegateTo: to.toLowerCase(), optIn: true })
+  assert.equal(slarkChoicesOf(encodeSlarkAttributes(to, false), me), { delegateTo: to.toLowerCase(), optIn: false })
+  assert.equal(slarkChoicesOf(encodeSlarkAttributes('0x0000000000000000000000000000000000000000', true), me), { delegateTo: me, optIn: true })
+  // the one-field encoding registered before the opt-in existed
+  assert.equal(slarkChoicesOf(`0x${'0'.repeat(24)}${to.slice(2).toLowerCase()}` as Hex, me), { delegateTo: to.toLowerCase(), optIn: false })
+  assert.equal(slarkChoicesOf('0x', me), { delegateTo: me, optIn: false })
 })
 
 test('config: the API port must be 0–65535', () => {

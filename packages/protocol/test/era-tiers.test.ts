@@ -1,13 +1,13 @@
 /**
  * Tier qualification at every boundary of the paper's tables (strict > and <), and the
  * transitions over several eras: promotion after exactly 3, demotion after exactly 5, at once on
- * a stake shortfall; slark tiers with opt-in and demotion after 2.
+ * a stake shortfall; slark tiers with opt-in, seats per tier (and their tie-break) and demotion after 2.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  DEFAULT_STAKE_THRESHOLDS, MISS, PROVIDER_TIERS, SLARK_TIERS, bestProviderTier, bestSlarkTier, computeEra, providerMisses,
-  slarkMayChallenge, slarkMisses, stakeTier, type ProviderEvidence
+  DEFAULT_STAKE_THRESHOLDS, MISS, PROVIDER_TIERS, SLARK_TIERS, bestProviderTier, bestSlarkTier, computeEra, parseEraInput, providerMisses,
+  slarkMayChallenge, slarkMisses, stakeTier, type ProviderEvidence, type SlarkMetrics
 } from '../src/index.js'
 import { SPON, history, input, meeting, provider, runEras, slark, slarkHistory } from './era-fixtures.js'
 
@@ -179,6 +179,87 @@ test('slark: promoted after 3 eras meeting the tier above only with opt-in; wait
   // opting in later, with the streak waiting at 3: promoted at once
   const late = computeEra(input([], [slark(1, { ...good, optIn: true, history: slarkHistory(3, { promoteStreak: 3 }) })])).slarks[0]
   assert.is(late.tierAfter, 4)
+})
+
+/** Slark tiers 1…6 seats with only tier `t` limited to `n`. */
+const seats = (t: number, n: number): Array<number | null> => [1, 2, 3, 4, 5, 6].map(x => x === t ? n : null)
+const meetsFive = { challenges: 100, agreed: 99, response: { count: 100, totalMs: 12_000 } } // 99 %, 120 ms: meets tier 5
+const due = slarkHistory(3, { promoteStreak: 2 }) // this era completes 3 in a row meeting tier 4
+const jsonSlark = { address: '0x5a00000000000000000000000000000000000001', delegateTo: '0x1a00000000000000000000000000000000000001', challenges: 0, agreed: 0, response: { count: 0, totalMs: 0 } }
+
+test('slark seats: met the tier above for the streak but not opted in: stays, even with a seat free', () => {
+  const r = computeEra(input([], [slark(1, { ...meetsFive, history: due })], { slarkTierSlots: seats(4, 5) })).slarks[0]
+  assert.equal([r.tierAfter, r.change, r.history.promoteStreak, r.waitingForSeat], [3, 'held', 3, false])
+  assert.match(r.why[0], /waits for its owner to opt in/)
+})
+
+test('slark seats: opted in and a seat free: promoted; tier full: waits, its streak counting, with no tier change paid', () => {
+  const tier4 = (n: number): SlarkMetrics => slark(10 + n, { ...meetsFive, history: slarkHistory(4) }) // seated in tier 4, meeting it
+  const mover = slark(1, { ...meetsFive, optIn: true, history: due })
+  const free = computeEra(input([], [mover, tier4(1)], { slarkTierSlots: seats(4, 2) }))
+  assert.equal([free.slarks[0].tierAfter, free.slarks[0].change], [4, 'promoted'])
+  assert.equal(free.payouts.slarkTiers, [{ account: mover.address, tier: 4 }])
+  const full = computeEra(input([], [mover, tier4(1), tier4(2)], { slarkTierSlots: seats(4, 2) }))
+  const r = full.slarks[0]
+  assert.equal([r.tierAfter, r.change, r.history.promoteStreak, r.waitingForSeat], [3, 'held', 3, true])
+  assert.equal(full.payouts.slarkTiers, [])
+  assert.match(r.why[0], /opted in; waits for a free seat in tier 4/)
+  // a closed tier (0 seats) promotes no one
+  assert.is(computeEra(input([], [mover], { slarkTierSlots: seats(4, 0) })).slarks[0].tierAfter, 3)
+  // no limit (the default): promoted
+  assert.is(computeEra(input([], [mover])).slarks[0].tierAfter, 4)
+})
+
+test('slark seats: a waiting slark goes up once a seat frees (a tier-4 slark demoted), its streak carried meanwhile', () => {
+  const poor = { challenges: 100, agreed: 93, response: { count: 100, totalMs: 20_000 } } // meets tier 2 only: fails tier 4
+  const reports = runEras(4, [], [slark(1, { ...meetsFive, optIn: true, history: due }), slark(11, { ...poor, history: slarkHistory(4) })], { slarkTierSlots: seats(4, 1) })
+  const mover = reports.map(r => r.slarks[0])
+  const holder = reports.map(r => r.slarks[1])
+  // era 1: seat taken (the holder fails tier 4 once); era 2: the holder is demoted to 2, which frees the seat in the same era
+  assert.equal(holder.map(h => h.tierAfter), [4, 2, 2, 2])
+  assert.equal(mover.map(m => [m.tierAfter, m.history.promoteStreak, m.waitingForSeat]), [[3, 3, true], [4, 0, false], [4, 1, false], [4, 2, false]])
+})
+
+test('slark seats: tie-break for the last seat — longest streak (waited longest), then accuracy, then verdicts, then address', () => {
+  const cand = (n: number, over: Partial<SlarkMetrics> = {}): SlarkMetrics => slark(n, { ...meetsFive, optIn: true, history: due, ...over })
+  const winner = (slarks: SlarkMetrics[]): string[] =>
+    computeEra(input([], slarks, { slarkTierSlots: seats(4, 1) })).slarks.filter(s => s.tierAfter === 4).map(s => s.address)
+  // waited two eras already (streak 4 carried) beats a fresher candidate with better accuracy
+  assert.equal(winner([cand(1, { agreed: 100 }), cand(2, { history: slarkHistory(3, { promoteStreak: 4 }) })]), [slark(2).address])
+  // same streak: better accuracy this era (99.5 % of 200 > 99 % of 100)
+  assert.equal(winner([cand(1), cand(2, { challenges: 200, agreed: 199, response: { count: 200, totalMs: 24_000 } })]), [slark(2).address])
+  // same accuracy: more verdicts (198 of 200 vs 99 of 100)
+  assert.equal(winner([cand(1), cand(2, { challenges: 200, agreed: 198, response: { count: 200, totalMs: 24_000 } })]), [slark(2).address])
+  // all equal: the lower address; the order of the input does not matter
+  assert.equal(winner([cand(2), cand(1)]), [slark(1).address])
+  assert.equal(winner([cand(1), cand(2)]), [slark(1).address])
+  // the loser waits with its streak counting on (4): first in line next time
+  const lost = computeEra(input([], [cand(1), cand(2)], { slarkTierSlots: seats(4, 1) })).slarks[1]
+  assert.equal([lost.tierAfter, lost.history.promoteStreak, lost.waitingForSeat], [3, 3, true])
+  const next = computeEra(input([], [cand(2, { history: lost.history }), cand(3)], { slarkTierSlots: seats(4, 1) })).slarks
+  assert.equal(next.map(s => s.tierAfter), [4, 3])
+})
+
+test('slark seats: seated from the best tier down, so a slark leaving tier 5 frees its seat for one from tier 4 in the same era', () => {
+  const meetsSix = { challenges: 1000, agreed: 1000, response: { count: 100, totalMs: 5_000 } } // 100 %, 50 ms
+  const up5 = slark(1, { ...meetsSix, optIn: true, history: slarkHistory(5, { promoteStreak: 2 }) })
+  const up4 = slark(2, { ...meetsSix, optIn: true, history: slarkHistory(4, { promoteStreak: 2 }) })
+  const r = computeEra(input([], [up5, up4], { slarkTierSlots: [null, null, null, null, 1, 1] }))
+  assert.equal(r.slarks.map(s => [s.tierBefore, s.tierAfter]), [[5, 6], [4, 5]])
+  // tier 6 full: neither moves (tier 5's seat stays taken)
+  const six = slark(3, { ...meetsSix, history: slarkHistory(6) })
+  const blocked = computeEra(input([], [up5, up4, six], { slarkTierSlots: [null, null, null, null, 1, 1] }))
+  assert.equal(blocked.slarks.map(s => [s.tierAfter, s.waitingForSeat]), [[5, true], [4, true], [6, false]])
+})
+
+test('slark seats: the params are checked and the streak may carry past 3 while waiting', () => {
+  assert.throws(() => computeEra(input([], [], { slarkTierSlots: [null, 1] })), /params\.slarkTierSlots: expected 6 seat counts/)
+  assert.throws(() => computeEra(input([], [], { slarkTierSlots: [null, null, -1, null, null, null] })), /params\.slarkTierSlots\[2\]/)
+  assert.throws(() => computeEra(input([], [slark(1, { history: slarkHistory(3, { promoteStreak: 256 }) })])), /promoteStreak: must be between 0 and 255/)
+  const parsed = parseEraInput({ era: 1, params: { slarkTierSlots: [null, 10, 5, 3, 2, 1] }, providers: [], slarks: [{ ...jsonSlark, history: { tier: 3, promoteStreak: 7 } }] })
+  assert.equal(parsed.params.slarkTierSlots, [null, 10, 5, 3, 2, 1])
+  assert.is(parsed.slarks[0].history!.promoteStreak, 7)
+  assert.equal(parseEraInput({ era: 1, providers: [] }).params.slarkTierSlots, [null, null, null, null, null, null])
 })
 
 test('slark: demoted after 2 eras failing its tier, not 1, to the best tier met', () => {

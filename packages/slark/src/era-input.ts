@@ -43,8 +43,11 @@ export interface EraFacts {
   eraSlots: number
   params: Omit<EraParams, 'eraSeconds' | 'hourSeconds'>
   providers: EraProviderFacts[]
-  /** Every slark of the era's roster, the provider it auto-delegates to, and its registry tier. */
-  slarks: Array<{ address: Address, delegateTo: Address, tier?: number }>
+  /**
+   * Every slark of the era's roster, the provider it auto-delegates to, whether its owner opted in
+   * to move up (registry attributes), and its registry tier.
+   */
+  slarks: Array<{ address: Address, delegateTo: Address, optIn: boolean, tier?: number }>
   results: EraResult[]
   /** Offline spans (seconds from the era's start) per provider, from heartbeats. */
   offline: (provider: Address) => Array<{ from: number, to: number }>
@@ -105,7 +108,7 @@ export function buildEraInput (f: EraFacts): EraInput {
       challenges: seated.length,
       agreed: seated.filter(r => r.signers.some(m => lower(m) === lower(s.address))).length,
       response: f.slarkResponse(s.address, (slot, voter) => majority.has(`${slot}:${voter}`)),
-      optIn: true,
+      optIn: s.optIn,
       // Without era history a slark starts at its registry tier, as a provider does.
       history: f.history.slarks.get(lower(s.address)) ??
         (s.tier === undefined ? null : { tier: Math.min(SLARK_TIER_COUNT, Math.max(1, s.tier)), promoteStreak: 0, demoteStreak: 0 })

@@ -5,8 +5,9 @@
  * eligible slarks when its first slot was opened). A strict majority for one report hash is
  * aggregated and submitted — in roster order, a few seconds apart — and the contract pays,
  * slashes and sets tiers. Each slark carries the histories of the report it computed into the
- * next era (a slark that disagreed with the settled report cannot rejoin until it catches up:
- * the chain keeps only the history's hash).
+ * next era; a slark without them — new, restarted, or out of agreement — fetches the settled
+ * era's histories from other slarks (`fetchSettled`, checked against the hash on chain) and
+ * agrees again from the next era.
  */
 import {
   blsSign, carryHistory, computeEra, encodeEraReport, eraReportHash,
@@ -38,6 +39,11 @@ export interface EraEnv {
   now?: () => number
   log: { info: (m: string, f?: Record<string, unknown>) => void, warn: (m: string, f?: Record<string, unknown>) => void, debug: (m: string, f?: Record<string, unknown>) => void }
   onReport?: (report: EraReport, hash: Hex, input: EraInput) => void
+  /**
+   * The histories carried out of a settled era whose report hash is `reportHash` (the chain's),
+   * from wherever they can be had and checked (era-sync.ts): null when nobody gave them.
+   */
+  fetchSettled?: (era: number, reportHash: Hex) => Promise<{ providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkHistory> } | null>
 }
 
 interface EraState {
@@ -59,7 +65,7 @@ export class EraSettler {
   private timer?: NodeJS.Timeout
   private busy = false
   private readonly now: () => number
-  readonly stats = { reports: 0, settled: 0, lastEra: -1, lastHash: '' as string }
+  readonly stats = { reports: 0, settled: 0, fetched: 0, lastEra: -1, lastHash: '' as string }
 
   constructor (private readonly env: EraEnv) {
     this.now = env.now ?? Date.now
@@ -93,10 +99,15 @@ export class EraSettler {
   /**
    * Carries the histories of every era settled since the last one carried: from this slark's
    * report when the chain settled the same hash (computed now if another slark was quicker),
-   * else from scratch (the registry's tiers) — then this slark cannot agree again until the
-   * network's histories and its own meet.
+   * else the settled era's, fetched and checked; failing both, from scratch (the registry's
+   * tiers) — then the next era's mismatch fetches again. More than one era behind (a new or
+   * restarted slark), only the last settled era's histories matter: they are fetched first.
    */
   private async catchUp (next: number): Promise<void> {
+    if (this.historyEra < next - 2) {
+      const hash = await this.env.settledHash(next - 1)
+      if (hash !== null && await this.adopt(next - 1, hash)) return
+    }
     while (this.historyEra < next - 1) {
       const era = this.historyEra + 1
       const state = await this.state(era)
@@ -104,12 +115,31 @@ export class EraSettler {
       const settledHash = await this.env.settledHash(era)
       if (state?.report !== undefined && settledHash === state.report.hash) {
         this.settled(state)
-      } else {
-        this.env.log.warn('the settled era report is not the one this slark computed', { era, settled: settledHash, mine: state?.report?.hash })
-        this.history = { providers: new Map(), slarks: new Map() }
-        this.historyEra = era
+        continue
       }
+      this.env.log.warn('the settled era report is not the one this slark computed', { era, settled: settledHash, mine: state?.report?.hash })
+      if (settledHash !== null && await this.adopt(era, settledHash)) continue
+      this.history = { providers: new Map(), slarks: new Map() }
+      this.historyEra = era
     }
+  }
+
+  /** Takes a settled era's histories from elsewhere (era-sync.ts); false when none could be had. */
+  private async adopt (era: number, reportHash: Hex): Promise<boolean> {
+    const history = await this.env.fetchSettled?.(era, reportHash).catch((err: Error) => {
+      this.env.log.warn('fetching a settled era failed', { era, error: err.message })
+      return null
+    })
+    if (history === null || history === undefined) return false
+    this.history = history
+    this.historyEra = era
+    this.stats.settled++
+    this.stats.fetched++
+    this.stats.lastEra = era
+    this.stats.lastHash = reportHash
+    for (const e of this.states.keys()) if (e <= era) this.states.delete(e)
+    this.env.log.info('carrying the settled histories of an era this slark did not compute', { era, hash: reportHash })
+    return true
   }
 
   private async state (era: number): Promise<EraState | null> {

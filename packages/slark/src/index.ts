@@ -14,6 +14,8 @@
  *   the `dcn` node provides.
  * - `EraObserver`: heartbeats and votes seen on gossip; `slarkResponse`, a slark's response time
  *   from its peers' timings (lower median per challenge).
+ * - `EraSettler`: the era reports, voted and settled; `fetchSettledEra` / `answerEraRequest`:
+ *   settled eras served and fetched between slarks (`/dcn/era/1.0.0`), checked against the chain.
  */
 export * from './schedule.js'
 export * from './challenge-spec.js'
@@ -23,3 +25,4 @@ export * from './slark.js'
 export * from './observer.js'
 export * from './era-input.js'
 export * from './era-settler.js'
+export * from './era-sync.js'

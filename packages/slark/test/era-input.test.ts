@@ -12,12 +12,12 @@ const [S1, S2, S3] = [a(11), a(12), a(13)]
 const NONE = { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 }
 
 function facts (over: Partial<EraFacts> = {}): EraFacts {
-  const { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds } = DEFAULT_ERA_PARAMS
+  const { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds, slarkTierSlots } = DEFAULT_ERA_PARAMS
   return {
     era: 2,
     clock,
     eraSlots: 6,
-    params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds },
+    params: { baseRewardPerHour, slarkRewardPerChallenge, slarkDelegateBps, stakeThresholds, slarkTierSlots },
     providers: [
       { address: P1, registeredAt: clock.genesis, ratings: { count: 2, sum: 9 }, tier: 3, stake: 600n * 10n ** 18n, delegations: [], leases: [], attributes: { ...NONE, storage: 1_000, compliance: 250 } },
       { address: P2, registeredAt: clock.genesis, ratings: { count: 0, sum: 0 }, tier: 7, attributes: NONE, stake: 100n * 10n ** 18n, delegations: [{ delegator: a(99), amount: 10n ** 18n }], leases: [
@@ -25,7 +25,7 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
         { start: clock.genesis, end: clock.genesis + 100, closedAt: 0, pricePerSecond: 5n }
       ] }
     ],
-    slarks: [{ address: S1, delegateTo: P1 }, { address: S2, delegateTo: P1 }, { address: S3, delegateTo: P2 }],
+    slarks: [{ address: S1, delegateTo: P1, optIn: false }, { address: S2, delegateTo: P1, optIn: true }, { address: S3, delegateTo: P2, optIn: false }],
     results: [
       { slot: 13, provider: P1, passed: true, committee: [S1, S2, S3], signers: [S1, S2] },
       { slot: 14, provider: P2, passed: false, committee: [S2, S3, S1], signers: [S2, S1] },
@@ -72,6 +72,8 @@ test('slarks: seats on committees with a result, and how many of those results t
   const s = buildEraInput(facts()).slarks
   assert.equal(s.map(x => [x.challenges, x.agreed]), [[3, 3], [3, 2], [3, 1]])
   assert.is(s[2].delegateTo, P2)
+  // the owner's opt-in to move up comes from its registry attributes, not assumed
+  assert.equal(s.map(x => x.optIn), [false, true, false])
 })
 
 test('slarks\' response times come from the majorities\' votes, as the other members measured them', () => {
@@ -103,7 +105,7 @@ test('measured vote lags to tiers: a slow slark misses its tier\'s response requ
   o.vote(P1, 13, S3, 30, [{ slot: 12, provider: P1, slark: S1, ms: 10 }]) // S3 did not sign slot 13's result: this does not count
   const slots = new Set([12, 13, 14, 15, 16, 17])
   const f = facts({
-    slarks: [{ address: S1, delegateTo: P1, tier: 6 }, { address: S2, delegateTo: P1, tier: 6 }, { address: S3, delegateTo: P2 }],
+    slarks: [{ address: S1, delegateTo: P1, optIn: false, tier: 6 }, { address: S2, delegateTo: P1, optIn: false, tier: 6 }, { address: S3, delegateTo: P2, optIn: false }],
     slarkResponse: (s, by) => o.slarkResponse(s, slots, by)
   })
   const input = buildEraInput(f)

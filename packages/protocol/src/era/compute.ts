@@ -15,9 +15,11 @@ import { scanOutages, type OutageScan } from './outages.js'
 import { PPM, PROVIDER_TIERS, PROVIDER_TIER_COUNT, SLARK_TIERS, type EraParams } from './tables.js'
 import {
   NEW_PROVIDER, NEW_SLARK, bestProviderTier, bestSlarkTier, missNames, nextProviderTier, nextSlarkTier, providerMisses,
-  slarkMisses, stakeTier, type ProviderEvidence
+  slarkMisses, stakeTier, type ProviderEvidence, type SlarkEvidence, type Transition
 } from './tiers.js'
 import { explainProvider, explainSlark } from './explain.js'
+import { seatPromotions } from './seats.js'
+import type { HashedEraReport } from './report.js'
 import type { Delegation, EraInput, EraPayouts, EraReport, Incident, ProviderHistory, ProviderMetrics, ProviderResult, SlarkMetrics, SlarkResult } from './types.js'
 
 export interface ComputeOptions {
@@ -82,7 +84,16 @@ export function computeEra (input: EraInput, opts: ComputeOptions = {}): EraRepo
   }
   const providers = sortedUnique(input.providers, 'providers').map(m => computeProvider(m, era))
   const whySlark = explain ? lazyWhy((r: SlarkResult) => explainSlark(r, p)) : null
-  const slarks = sortedUnique(input.slarks, 'slarks').map(s => computeSlark(s, p, whySlark))
+  const slarkInput = sortedUnique(input.slarks, 'slarks')
+  // Transitions first: promotions then take the free seats of the tiers above (seats.ts).
+  const claims = slarkInput.map(s => ({ ...s, ...(s.history ?? NEW_SLARK) }))
+  // An era without verdicts (a devnet era is shorter than an epoch) is no evidence either way: it holds.
+  const bests = slarkInput.map(s => s.challenges === 0 ? null : slarkBest(s))
+  const transitions: Transition[] = claims.map((c, i) => slarkInput[i].challenges === 0
+    ? { tier: c.tier, promoteStreak: c.promoteStreak, demoteStreak: c.demoteStreak, change: 'held' }
+    : nextSlarkTier(c, bests[i], c.optIn))
+  const waiting = seatPromotions(claims, transitions, p.slarkTierSlots)
+  const slarks = slarkInput.map((s, i) => computeSlark(s, bests[i], transitions[i], waiting.has(i), p, whySlark))
   return { era: input.era, params: p, providers, slarks, payouts: payoutsOf(providers, slarks), totals: totalsOf(providers, slarks) }
 }
 
@@ -196,13 +207,14 @@ function lazyWhy<R extends { why: readonly string[] }> (write: (r: R) => string[
   }
 }
 
-function computeSlark (s: SlarkMetrics, p: EraParams, whySlark: PropertyDescriptor | null): SlarkResult {
+const slarkEvidence = (s: SlarkMetrics): SlarkEvidence => ({ challenges: s.challenges, agreed: s.agreed, responseCount: s.response.count, responseTotalMs: s.response.totalMs })
+const slarkBest = (s: SlarkMetrics): number | null => bestSlarkTier(slarkEvidence(s))
+
+function computeSlark (s: SlarkMetrics, best: number | null, tr: Transition, waitingForSeat: boolean, p: EraParams, whySlark: PropertyDescriptor | null): SlarkResult {
   const h = s.history ?? NEW_SLARK
-  const ev = { challenges: s.challenges, agreed: s.agreed, responseCount: s.response.count, responseTotalMs: s.response.totalMs }
-  // An era without verdicts (a devnet era is shorter than an epoch) is no evidence either way: it holds.
+  const ev = slarkEvidence(s)
+  // An era without verdicts is no evidence either way (see computeEra): it held.
   const idle = s.challenges === 0
-  const best = idle ? null : bestSlarkTier(ev)
-  const tr = idle ? { ...h, change: 'held' as const } : nextSlarkTier(h, best, s.optIn)
   // paid at the tier it held while doing the challenges
   const reward = slarkReward(s.challenges, p.slarkRewardPerChallenge, h.tier)
   const { delegated, liquid } = splitSlarkReward(reward, p.slarkDelegateBps)
@@ -222,6 +234,7 @@ function computeSlark (s: SlarkMetrics, p: EraParams, whySlark: PropertyDescript
     delegated,
     liquid,
     challengesFromTier: SLARK_TIERS[tr.tier - 1].challengesFromTier,
+    waitingForSeat,
     history: { tier: tr.tier, promoteStreak: tr.promoteStreak, demoteStreak: tr.demoteStreak },
     why: NO_WHY
   }
@@ -277,7 +290,7 @@ function totalsOf (providers: readonly ProviderResult[], slarks: readonly SlarkR
 }
 
 /** The next era's `history` for every provider and slark of a report, by address. */
-export function carryHistory (report: EraReport): { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkResult['history']> } {
+export function carryHistory (report: HashedEraReport): { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkResult['history']> } {
   return {
     providers: new Map(report.providers.map(r => [r.address, r.history])),
     slarks: new Map(report.slarks.map(s => [s.address, s.history]))

@@ -24,7 +24,7 @@ export function duration (s: number): string {
   return m > 0 ? `${m}m${sec}` : `${s}s`
 }
 
-export function tierLine (kind: 'provider' | 'slark', before: number, tr: Transition, best: number | null, missed: readonly string[], stakeShort: string): string {
+export function tierLine (kind: 'provider' | 'slark', before: number, tr: Transition, best: number | null, missed: readonly string[], stakeShort: string, waitingForSeat = false): string {
   const promoteEras = kind === 'provider' ? PROVIDER_PROMOTION_ERAS : SLARK_PROMOTION_ERAS
   const demoteEras = kind === 'provider' ? PROVIDER_DEMOTION_ERAS : SLARK_DEMOTION_ERAS
   const bestText = best === null ? 'no tier' : `tier ${best}`
@@ -39,7 +39,7 @@ export function tierLine (kind: 'provider' | 'slark', before: number, tr: Transi
       if (tr.promoteStreak > 0) {
         const up = kind === 'provider' ? before - 1 : before + 1
         line += tr.promoteStreak >= promoteEras
-          ? `; met tier ${up} ${promoteEras} eras in a row; waits for its owner to opt in`
+          ? `; met tier ${up} ${waitingForSeat ? `${tr.promoteStreak} eras in a row and its owner opted in; waits for a free seat in tier ${up}` : `${promoteEras} eras in a row; waits for its owner to opt in`}`
           : `; met tier ${up} ${tr.promoteStreak} of ${promoteEras} eras needed to move up`
       }
       return line
@@ -107,7 +107,7 @@ export function explainSlark (r: SlarkResult, p: EraParams): string[] {
   return [
     r.challenges === 0
       ? `tier ${r.tierBefore} held: no verdicts this era, no evidence either way`
-      : tierLine('slark', r.tierBefore, { ...r.history, change: r.change }, r.bestTierMet, r.missed, ''),
+      : tierLine('slark', r.tierBefore, { ...r.history, change: r.change }, r.bestTierMet, r.missed, '', r.waitingForSeat),
     `accuracy ${accuracy}, mean response ${r.meanResponseMs === null ? 'not measured' : `${Math.round(r.meanResponseMs)} ms`}`,
     `reward ${spon(r.reward)}: ${r.challenges} challenges × ${spon(p.slarkRewardPerChallenge)} × ${times(r.multiplierBps)} of tier ${r.tierBefore}; ` +
       `${spon(r.delegated)} delegated to ${r.delegateTo}, ${spon(r.liquid)} liquid; next era it may challenge provider tiers ${r.challengesFromTier}–7`

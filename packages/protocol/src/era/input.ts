@@ -8,9 +8,10 @@
 import { SchemaError, address, arr, bool, obj, uint, uint256, type Parser } from '../schema.js'
 import {
   DEFAULT_ERA_PARAMS, PROVIDER_DEMOTION_ERAS, PROVIDER_PROMOTION_ERAS, PROVIDER_TIER_COUNT, SLARK_DEMOTION_ERAS,
-  SLARK_PROMOTION_ERAS, SLARK_TIER_COUNT, BPS, type EraParams
+  SLARK_TIER_COUNT, BPS, type EraParams
 } from './tables.js'
 import type { EraInput, ProviderMetrics, SlarkMetrics, Span } from './types.js'
+import { MAX_SLARK_STREAK } from './seats.js'
 
 const optional = <T>(p: Parser<T>, fallback: T): Parser<T> => (v, path) => v === undefined ? fallback : p(v, path)
 
@@ -31,7 +32,8 @@ const paramsSchema = obj({
   baseRewardPerHour: optional(wei, DEFAULT_ERA_PARAMS.baseRewardPerHour),
   slarkRewardPerChallenge: optional(wei, DEFAULT_ERA_PARAMS.slarkRewardPerChallenge),
   slarkDelegateBps: optional(uint(BPS), DEFAULT_ERA_PARAMS.slarkDelegateBps),
-  stakeThresholds: optional(arr(wei, PROVIDER_TIER_COUNT), DEFAULT_ERA_PARAMS.stakeThresholds)
+  stakeThresholds: optional(arr(wei, PROVIDER_TIER_COUNT), DEFAULT_ERA_PARAMS.stakeThresholds),
+  slarkTierSlots: optional(arr((v, path) => v === null ? null : uint(MAX_LIST)(v, path), SLARK_TIER_COUNT), DEFAULT_ERA_PARAMS.slarkTierSlots)
 })
 
 const attributeBps = optional(uint(MAX_ATTRIBUTE_BPS), 0)
@@ -67,8 +69,8 @@ const slarkSchema: Parser<SlarkMetrics> = obj({
   optIn: optional(bool(), false),
   history: optional(obj({
     tier: uint(SLARK_TIER_COUNT, 1),
-    // the streak may wait at 3 until the owner opts in
-    promoteStreak: optional(uint(SLARK_PROMOTION_ERAS), 0),
+    // the streak waits at 3 until the owner opts in, and goes on counting while it waits for a seat
+    promoteStreak: optional(uint(MAX_SLARK_STREAK), 0),
     demoteStreak: optional(uint(SLARK_DEMOTION_ERAS - 1), 0)
   }), null)
 })
@@ -115,6 +117,10 @@ export function checkEraInput (input: EraInput): void {
   if (p.stakeThresholds.length !== PROVIDER_TIER_COUNT) throw new SchemaError('params.stakeThresholds', `expected ${PROVIDER_TIER_COUNT} amounts (X1…X7), got ${p.stakeThresholds.length}`)
   for (let t = 1; t < PROVIDER_TIER_COUNT; t++) {
     if (p.stakeThresholds[t] > p.stakeThresholds[t - 1]) throw new SchemaError(`params.stakeThresholds[${t}]`, `X${t + 1} must not exceed X${t}`)
+  }
+  if (p.slarkTierSlots.length !== SLARK_TIER_COUNT) throw new SchemaError('params.slarkTierSlots', `expected ${SLARK_TIER_COUNT} seat counts (tiers 1…6, null for no limit), got ${p.slarkTierSlots.length}`)
+  for (const [i, n] of p.slarkTierSlots.entries()) {
+    if (n !== null && !inRange(n, MAX_LIST)) throw new SchemaError(`params.slarkTierSlots[${i}]`, 'expected a whole number of seats or null (no limit)')
   }
   for (let i = 0; i < input.providers.length; i++) checkProvider(input.providers[i], i, p)
   for (let i = 0; i < input.slarks.length; i++) checkSlark(input.slarks[i], i)
@@ -178,7 +184,7 @@ function checkSlark (s: SlarkMetrics, index: number): void {
   const h = s.history
   if (h === null) return
   if (!Number.isInteger(h.tier) || h.tier < 1 || h.tier > SLARK_TIER_COUNT) throw new SchemaError(`${at}.history.tier`, `must be between 1 and ${SLARK_TIER_COUNT}`)
-  if (!inRange(h.promoteStreak, SLARK_PROMOTION_ERAS)) throw new SchemaError(`${at}.history.promoteStreak`, `must be between 0 and ${SLARK_PROMOTION_ERAS}`)
+  if (!inRange(h.promoteStreak, MAX_SLARK_STREAK)) throw new SchemaError(`${at}.history.promoteStreak`, `must be between 0 and ${MAX_SLARK_STREAK}`)
   if (!inRange(h.demoteStreak, SLARK_DEMOTION_ERAS - 1)) throw new SchemaError(`${at}.history.demoteStreak`, `must be between 0 and ${SLARK_DEMOTION_ERAS - 1}`)
 }
 

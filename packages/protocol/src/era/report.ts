@@ -19,7 +19,14 @@
  */
 import { createKeccak } from '../keccak-wasm.js'
 import type { Hex } from '../types.js'
-import type { EraReport } from './types.js'
+import type { Address } from '../types.js'
+import type { EraReport, ProviderHistory, SlarkHistory } from './types.js'
+
+/** What the hash covers: the era, the payouts and every node's history (a full EraReport, or a SettledEra). */
+export type HashedEraReport = Pick<EraReport, 'era' | 'payouts'> & {
+  providers: ReadonlyArray<{ address: Address, history: ProviderHistory }>
+  slarks: ReadonlyArray<{ address: Address, history: SlarkHistory }>
+}
 
 const payment = [{ name: 'account', type: 'address' }, { name: 'amount', type: 'uint256' }] as const
 const tierSet = [{ name: 'account', type: 'address' }, { name: 'tier', type: 'uint8' }] as const
@@ -102,7 +109,7 @@ class Words {
 }
 
 /** abi.encode(ProviderState[], SlarkState[]) of a report's carried history. */
-export function encodeEraHistory (report: EraReport): Buffer {
+export function encodeEraHistory (report: HashedEraReport): Buffer {
   const { providers, slarks } = report
   const w = new Words(2 + 1 + providers.length * 7 + 1 + slarks.length * 4)
   w.small(2 * 32, 48)
@@ -128,11 +135,11 @@ export function encodeEraHistory (report: EraReport): Buffer {
   return w.buf
 }
 
-export function eraHistoryHash (report: EraReport): Hex {
+export function eraHistoryHash (report: HashedEraReport): Hex {
   return keccakOf(encodeEraHistory(report))
 }
 
-function encodeReport (report: EraReport): Buffer {
+function encodeReport (report: HashedEraReport): Buffer {
   const { rewards, slashes, tiers, slarkTiers, delegations } = report.payouts
   const sizes = [rewards.length * 2, slashes.length * 2, tiers.length * 2, slarkTiers.length * 2, delegations.length * 3]
   const head = 7
@@ -159,11 +166,11 @@ function encodeReport (report: EraReport): Buffer {
 }
 
 /** `abi.encode(report)` as 0x-hex. */
-export function encodeEraReport (report: EraReport): Hex {
+export function encodeEraReport (report: HashedEraReport): Hex {
   return `0x${encodeReport(report).toString('hex')}`
 }
 
 /** keccak256 of `encodeEraReport`: what slarks sign. */
-export function eraReportHash (report: EraReport): Hex {
+export function eraReportHash (report: HashedEraReport): Hex {
   return keccakOf(encodeReport(report))
 }

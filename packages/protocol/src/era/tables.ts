@@ -101,6 +101,11 @@ export interface EraParams {
   slarkDelegateBps: number
   /** X1…X7 in wei, non-increasing. */
   stakeThresholds: readonly bigint[]
+  /**
+   * Seats of slark tiers 1…6 (null: no limit); a slark is promoted only into a free seat (§4.5.5,
+   * see seats.ts). Tier 1's entry is ignored: every slark starts there.
+   */
+  slarkTierSlots: readonly (number | null)[]
 }
 
 /**
@@ -113,5 +118,7 @@ export const DEFAULT_ERA_PARAMS: Readonly<EraParams> = {
   baseRewardPerHour: parseAmount('1'),
   slarkRewardPerChallenge: parseAmount('0.1'),
   slarkDelegateBps: 8000,
-  stakeThresholds: DEFAULT_STAKE_THRESHOLDS
+  stakeThresholds: DEFAULT_STAKE_THRESHOLDS,
+  // the paper leaves the seats to the node sale: none limited unless a network sets them
+  slarkTierSlots: [null, null, null, null, null, null]
 }

@@ -82,7 +82,7 @@ export interface SlarkMetrics {
   /** Of those, verdicts that agreed with the final quorum. */
   agreed: number
   response: { count: number, totalMs: number }
-  /** The owner opted in to a higher tier and a slot is free there (§4.5.5). */
+  /** Its owner opted in to move up a tier (§4.5.5); it still needs a free seat there (seats.ts). */
   optIn: boolean
   /** Null for a slark in its first era. */
   history: SlarkHistory | null
@@ -179,6 +179,8 @@ export interface SlarkResult {
   liquid: bigint
   /** Provider tiers it may challenge next era: this one and every worse one. */
   challengesFromTier: number
+  /** It met the tier above long enough and opted in, but that tier's seats are all taken: it waits. */
+  waitingForSeat: boolean
   history: SlarkHistory
   why: readonly string[]
 }

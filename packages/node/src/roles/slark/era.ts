@@ -17,15 +17,25 @@ import type { Logger } from '../../log.js'
 
 const DELEGATED = parseAbiItem('event Delegated(address indexed delegator, address indexed node, uint256 amount)')
 
-/** A slark's registry attributes: the provider it auto-delegates 80 % of its era reward to. */
-export const encodeSlarkAttributes = (delegateTo: Address): Hex => encodeAbiParameters([{ type: 'address' }], [delegateTo])
-function delegateToOf (attributes: Hex, slark: Address): Address {
+/**
+ * A slark's registry attributes: the provider it auto-delegates 80 % of its era reward to, and
+ * whether its owner opts in to move up a tier (§4.5.5) — abi.encode(address, bool).
+ */
+export const encodeSlarkAttributes = (delegateTo: Address, optIn: boolean): Hex => encodeAbiParameters([{ type: 'address' }, { type: 'bool' }], [delegateTo, optIn])
+
+/** The choices in a slark's attributes; none registered (or an older one-field encoding): itself, not opted in. */
+export function slarkChoicesOf (attributes: Hex, slark: Address): { delegateTo: Address, optIn: boolean } {
+  const to = (a: Address): Address => a === zeroAddress ? slark : a.toLowerCase() as Address
   try {
-    const [to] = decodeAbiParameters([{ type: 'address' }], attributes)
-    return to === zeroAddress ? slark : to.toLowerCase() as Address
+    const [delegateTo, optIn] = decodeAbiParameters([{ type: 'address' }, { type: 'bool' }], attributes)
+    return { delegateTo: to(delegateTo), optIn }
   } catch {
-    // No choice registered: the slark's own address keeps it (delegated to itself).
-    return slark
+    // not the two-field encoding: try the older one below
+  }
+  try {
+    return { delegateTo: to(decodeAbiParameters([{ type: 'address' }], attributes)[0]), optIn: false }
+  } catch {
+    return { delegateTo: slark, optIn: false }
   }
 }
 
@@ -41,9 +51,17 @@ export interface SlarkEraOptions {
   chainId: number
   eraSlots: number
   heartbeatMs: number
-  params: Pick<EraParams, 'baseRewardPerHour' | 'slarkRewardPerChallenge' | 'slarkDelegateBps' | 'stakeThresholds'>
+  params: Pick<EraParams, 'baseRewardPerHour' | 'slarkRewardPerChallenge' | 'slarkDelegateBps' | 'stakeThresholds' | 'slarkTierSlots'>
   publishVote: EraEnv['publishVote']
+  /** Settled eras' histories this slark did not compute (era-sync.ts). */
+  fetchSettled?: EraEnv['fetchSettled']
   log: Logger
+}
+
+/** The report hash the Rewards contract settled for an era, null while unsettled. */
+export async function settledEraHash (c: SettlementClients, d: Deployment, era: number): Promise<Hex | null> {
+  const r = await eraRecord(c, d, BigInt(era))
+  return r.settledAt === 0n ? null : r.reportHash
 }
 
 const lower = (a: string): Address => a.toLowerCase() as Address
@@ -77,10 +95,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
     graceSeconds,
     log: o.log,
     nextEra: async () => Number(await nextEra(c, d)),
-    settledHash: async (era) => {
-      const r = await eraRecord(c, d, BigInt(era))
-      return r.settledAt === 0n ? null : r.reportHash
-    },
+    settledHash: async (era) => await settledEraHash(c, d, era),
+    fetchSettled: o.fetchSettled,
     committeeSlot: firstOpened,
     roster: async (slot): Promise<Member[]> => await chain.members((await slotRoster(c, d, BigInt(slot))).map(m => m.address)),
     message: (report) => eraMessage(o.chainId, d.rewards, report),
@@ -126,7 +142,7 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       const roster = committeeSlot === null ? [] : await slotRoster(c, d, BigInt(committeeSlot))
       const slarks = await Promise.all(roster.map(async m => {
         const rec = await nodeRecord(c, d, m.address, at)
-        return { address: lower(m.address), delegateTo: delegateToOf(rec.attributes, lower(m.address)), tier: rec.tier }
+        return { address: lower(m.address), ...slarkChoicesOf(rec.attributes, lower(m.address)), tier: rec.tier }
       }))
       const inEra = (await challengeResults(c, d)).filter(r => slots.has(Number(r.slot)))
       const counted = (await Promise.all(inEra.map(async r => await blockTime(r.block) <= to + graceSeconds ? r : null))).filter(r => r !== null)

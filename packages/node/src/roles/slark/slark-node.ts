@@ -15,7 +15,8 @@ import {
 import { EraObserver, Slark, slotAt, type EraSettler } from '@dcn/slark'
 import { join } from 'node:path'
 import { zeroAddress } from 'viem'
-import { encodeSlarkAttributes, startEraSettlement } from './era.js'
+import { encodeSlarkAttributes, settledEraHash, startEraSettlement } from './era.js'
+import { startEraSync } from './era-sync.js'
 import type { NodeConfig } from '../../config.js'
 import type { Host } from '../../host.js'
 import { loadBlsKey } from '../../identity.js'
@@ -43,8 +44,8 @@ export interface SlarkNodeOptions {
 
 export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, metrics, log }: SlarkNodeOptions): Promise<{ slark: Slark, eras: EraSettler, observer: EraObserver, stop: () => void }> {
   const key = loadBlsKey(config.dataDir)
-  const attributes = encodeSlarkAttributes(config.slark.delegateTo ?? zeroAddress)
-  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key), attributes)) log.info('registered on chain', { registry: d.registry, delegateTo: config.slark.delegateTo })
+  const attributes = encodeSlarkAttributes(config.slark.delegateTo ?? zeroAddress, config.slark.optIn)
+  if (await registerNode(c, d, 'slark', peerId, config.provider.region, blsRegistration(key), attributes)) log.info('registered on chain', { registry: d.registry, delegateTo: config.slark.delegateTo, optIn: config.slark.optIn })
   const chain = await slarkChain(c, d)
 
   /** Who answers for a provider: itself, or a fizz node's gateway. */
@@ -167,14 +168,17 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
   for (const t of [TOPICS.orders, TOPICS.matches]) gossip.join(t)
   slark.start()
   const eraSlots = Number(await read<bigint>(c, 'reading the era length', { address: d.rewards, abi: RewardsAbi, functionName: 'eraSlots' }))
+  const erasDir = join(config.dataDir, 'eras')
+  // Settled eras served to other slarks, and fetched from them when this one lacks an era's histories.
+  const sync = await startEraSync({ host, dir: erasDir, c, d, chain, me: wallet.address.toLowerCase() as Address, peerId, settledHash: async (era) => await settledEraHash(c, d, era), log })
   const eras = startEraSettlement({
-    dir: join(config.dataDir, 'eras'), c, d, chain, observer, me: wallet.address.toLowerCase() as Address, blsSecret: key.secretKey, chainId: config.chainId, eraSlots,
+    dir: erasDir, fetchSettled: sync.fetchSettled, c, d, chain, observer, me: wallet.address.toLowerCase() as Address, blsSecret: key.secretKey, chainId: config.chainId, eraSlots,
     heartbeatMs: config.heartbeatMs,
-    params: { ...DEFAULT_ERA_PARAMS, baseRewardPerHour: config.slark.baseRewardPerHour, stakeThresholds: config.slark.stakeThresholds },
+    params: { ...DEFAULT_ERA_PARAMS, baseRewardPerHour: config.slark.baseRewardPerHour, stakeThresholds: config.slark.stakeThresholds, slarkTierSlots: config.slark.tierSlots },
     publishVote: async (body) => { await gossip.publish('era-vote', body) },
     log
   })
   const offEraVote = gossip.on('era-vote', async (m) => { await eras.onVote(m.body) })
   log.info('slark running', { slotSeconds: chain.clock.slotSeconds, eraSlots, deadlineMs: config.slark.deadlineMs, lie: config.slark.lie || undefined })
-  return { slark, eras, observer, stop: () => { slark.stop(); eras.stop(); clearInterval(prune); offBeat(); offReveal(); offVote(); offEraVote() } }
+  return { slark, eras, observer, stop: () => { slark.stop(); eras.stop(); sync.stop(); clearInterval(prune); offBeat(); offReveal(); offVote(); offEraVote() } }
 }
