@@ -6,7 +6,7 @@
  * both cores work as they would for separate machines; the client runs in this process.
  */
 import type { BenchResult } from '@dcn/protocol'
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
@@ -15,8 +15,8 @@ import {
 } from '@dcn/protocol'
 import { connect } from '../src/client/light-client.js'
 import { buildOrder } from '../src/client/quote.js'
+import { ask, forkWorker, stopWorkers } from '../src/cluster/workers.js'
 import type { StartMessage } from './worker.js'
-
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
 
@@ -27,13 +27,8 @@ function percentile (xs: number[], p: number): number {
 }
 
 async function spawnWorker (msg: StartMessage): Promise<{ child: ChildProcess, addrs: string[][] }> {
-  const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.DCN_BENCH_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.DCN_BENCH_PROF}`] })
-  const addrs = await new Promise<string[][]>((resolve, reject) => {
-    child.once('exit', code => { reject(new Error(`bench worker exited with ${String(code)}`)) })
-    child.on('message', (m: { type: string, addrs?: string[][] }) => { if (m.type === 'started') resolve(m.addrs!) })
-    child.send(msg)
-  })
-  child.removeAllListeners('exit')
+  const child = forkWorker(WORKER)
+  const { addrs } = await ask<{ type: 'started', addrs: string[][] }>(child, msg, 'started')
   return { child, addrs }
 }
 
@@ -62,13 +57,7 @@ function providerConfig (i: number): Record<string, unknown> {
 
 /** Each worker's totals; `reset` starts its event-loop delay histogram afresh. */
 async function workerStats (workers: ChildProcess[], reset = false): Promise<Array<Record<string, number>>> {
-  return await Promise.all(workers.map(async w => await new Promise<Record<string, number>>(resolve => {
-    const on = (m: { type: string, stats?: Record<string, number> }): void => {
-      if (m.type === 'stats') { w.off('message', on); resolve(m.stats!) }
-    }
-    w.on('message', on)
-    w.send({ type: 'stats', reset })
-  })))
+  return await Promise.all(workers.map(async w => (await ask<{ type: 'stats', stats: Record<string, number> }>(w, { type: 'stats', reset } as { type: string }, 'stats')).stats))
 }
 
 /** Waits until every worker's event loop is calm (p99 delay < 100 ms over 3 s), at most `maxMs`. */
@@ -176,14 +165,7 @@ export async function orderToMatch (nodes: number, orders: number, windowMs = 10
       note: 'latency = time the client receives the match minus the order\'s bid deadline; delivery = bids received / providers'
     }
   } finally {
-    await Promise.all(workers.map(async w => {
-      if (w.exitCode !== null) return
-      const exited = new Promise(resolve => w.once('exit', resolve))
-      w.send({ type: 'stop' })
-      const t = setTimeout(() => w.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(t)
-    }))
+    await stopWorkers(workers)
   }
 }
 

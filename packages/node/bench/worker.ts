@@ -6,25 +6,22 @@
  * worker → parent: { type: 'started', addrs } | { type: 'decision', orderId, decidedAt }
  */
 import '../src/polyfill.js'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { buildConfig } from '../src/config.js'
 import { ephemeralIdentity } from '../src/identity.js'
 import { startNode, type DcnNode } from '../src/node.js'
 import { silent } from '../src/log.js'
-import { gossipInternals } from '../src/host.js'
-import { TOPICS } from '@dcn/protocol'
+import { loopDelayMonitor, nodeTotals } from '../src/cluster/workers.js'
 
 export interface StartMessage { type: 'start', role: 'provider' | 'matcher', configs: Array<Record<string, unknown>>, bootstrap: string[], staggerMs?: number }
 
 const nodes: DcnNode[] = []
-const loopDelay = monitorEventLoopDelay({ resolution: 10 })
-loopDelay.enable()
+const loop = loopDelayMonitor()
 
 process.on('message', (msg: StartMessage | { type: 'stop' } | { type: 'stats', reset?: boolean }) => {
   if (msg.type === 'stats') {
-    void stats().then(s => {
-      if (msg.reset === true) loopDelay.reset()
-      process.send?.({ type: 'stats', stats: s })
+    void nodeTotals(nodes).then(s => {
+      if (msg.reset === true) loop.histogram.reset()
+      process.send?.({ type: 'stats', stats: { ...s, ...loop.stats() } })
     })
     return
   }
@@ -52,26 +49,6 @@ async function start (msg: StartMessage): Promise<void> {
     // on two cores makes gossipsub's one-shot stream opens time out.
     await new Promise(resolve => setTimeout(resolve, msg.staggerMs ?? 0))
   }
-  loopDelay.reset()
+  loop.histogram.reset()
   process.send?.({ type: 'started', addrs })
-}
-
-/** Totals over this worker's nodes, for diagnosing delivery. */
-async function stats (): Promise<Record<string, number>> {
-  const out: Record<string, number> = {
-    nodes: nodes.length, connections: 0, ordersMesh: 0, negativePeers: 0,
-    loopDelayP50Ms: loopDelay.percentile(50) / 1e6, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6
-  }
-  for (const n of nodes) {
-    for (const p of n.host.getPeers()) if (gossipInternals(n.host).getScore(p.toString()) < 0) out.negativePeers++
-    out.connections += n.host.getPeers().length
-    out.ordersMesh += gossipInternals(n.host).getMeshPeers(TOPICS.orders).length
-    for (const metric of await n.metrics.registry.getMetricsAsJSON()) {
-      for (const v of metric.values) {
-        const key = metric.name.replace(/^dcn_/, '') + Object.values(v.labels ?? {}).map(l => `:${String(l)}`).join('')
-        out[key] = (out[key] ?? 0) + Number(v.value)
-      }
-    }
-  }
-  return out
 }

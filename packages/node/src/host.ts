@@ -18,6 +18,7 @@ import { dcutr } from '@libp2p/dcutr'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 import { PROTOCOLS, TOPICS } from '@dcn/protocol'
+import { delayedTransport, type DrawDelay } from './network/link-delay.js'
 
 export type HostServices = {
   identify: Identify
@@ -44,6 +45,8 @@ export interface HostOptions {
    * time limit, and only peers `allowReservation` accepts get one.
    */
   relay?: { allowReservation: (peer: PeerId) => Promise<boolean> }
+  /** Simulations: hold every chunk received over TCP for a drawn one-way delay (network/link-delay.ts). */
+  linkDelay?: DrawDelay
 }
 
 /**
@@ -77,7 +80,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
   return await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen, announce: opts.announce ?? [] },
-    transports: [tcp(), circuitRelayTransport()],
+    transports: [opts.linkDelay === undefined ? tcp() : delayedTransport(tcp(), opts.linkDelay), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: {

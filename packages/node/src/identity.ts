@@ -60,10 +60,10 @@ function writeSecret (file: string, data: string | Uint8Array): void {
   chmodSync(file, 0o600)
 }
 
-/** A throw-away identity kept only in memory (light clients, benchmarks, simulations). */
-export async function ephemeralIdentity (): Promise<Identity> {
+/** A throw-away identity kept only in memory (light clients, benchmarks, simulations); a simulation may give the wallet's key (funded beforehand). */
+export async function ephemeralIdentity (walletKey: Hex = generatePrivateKey()): Promise<Identity> {
   const peerKey = await generateKeyPair('Ed25519')
-  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: walletFromKey(generatePrivateKey()) }
+  return { peerKey, peerId: peerIdFromPrivateKey(peerKey).toString(), wallet: walletFromKey(walletKey) }
 }
 
 /**

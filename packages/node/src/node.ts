@@ -30,6 +30,8 @@ import { connectChain } from './chain/deployment.js'
 import { chainSenderPolicy } from './chain/sender-policy.js'
 import { chainView } from './chain/chain-view.js'
 import { VERSION } from './version.js'
+import type { Runtime } from './runtime/runtime.js'
+import type { DrawDelay } from './network/link-delay.js'
 
 export interface DcnNode {
   role: Role
@@ -75,6 +77,10 @@ export interface StartOptions {
   libp2pMetrics?: boolean
   /** Connections to keep by DHT random walk (default 8). */
   targetPeers?: number
+  /** Run leases on this runtime instead of Docker (simulations: a simulated container runtime). */
+  runtime?: Runtime
+  /** Simulations: emulated one-way delay of every chunk received over TCP (see network/link-delay.ts). */
+  linkDelay?: DrawDelay
 }
 
 export async function startNode (config: NodeConfig, identity: Identity, opts: StartOptions = {}): Promise<DcnNode> {
@@ -93,7 +99,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     noDht: config.role === 'fizz',
     relay: config.role === 'gateway' ? { allowReservation: async (peer) => await directory?.allows(peer) ?? false } : undefined,
     // Its own dcn_* metrics are enough for a fizz node (libp2p's cost memory it does not have to spare).
-    registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry
+    registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry,
+    linkDelay: opts.linkDelay
   }).catch((err: Error) => {
     const refused = /reservation failed with status (\w+)/.exec(err.message)
     if (refused !== null) throw new UserError(`the gateway refused this fizz node a relay reservation (${refused[1]}); is it registered under that gateway?`, 1)
@@ -125,7 +132,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       if (settlement !== undefined) {
         // Leases need a chain; a gossip-only provider (market tests, simulations) bids without a runtime.
         const leasing = await prepareLeasing({
-          host, capacity: engine, config, ...settlement, metrics, log, challenges: { account: identity.wallet, free: () => engine.supply.available() }
+          host, capacity: engine, config, ...settlement, metrics, log, runtime: opts.runtime, challenges: { account: identity.wallet, free: () => engine.supply.available() }
         })
         stoppers.push(leasing.stop)
         stoppers.push(await joinChain(settlement.c, settlement.d, 'provider', identity.peerId, config.provider.region, engine, log, leasing.workloads, registryAttributes(config)))

@@ -41,7 +41,12 @@ export interface SimResults {
   simulatedMs: number
   nodes: { started: number, peak: number }
   /** Gossip delivery: share of (message, subscribed node) pairs delivered, and the latency of those delivered. */
-  delivery?: { ratio: number, latencyMs: Distribution }
+  delivery?: {
+    ratio: number
+    latencyMs: Distribution
+    /** Emulation: the same per gossip topic (pairs expected, delivered, their latency's p99). */
+    byTopic?: Record<string, { pairs: number, delivered: number, p99Ms: number }>
+  }
   /** Order → match, ms after the bid deadline. */
   matching?: { orders: number, matched: number, unmatched: Record<string, number>, latencyMs: Distribution, matchesPerSecond: Series }
   /** Challenges: spoofers caught and honest providers wrongly failed. */
@@ -56,6 +61,10 @@ export interface SimResults {
     /** Eras from a spoofer's start to its first failed challenge. */
     erasToDetect?: Distribution
   }
+  /** Emulation: junk the spammers and forgers published, what validators rejected, and what an honest peer accepted (should be 0). */
+  junk?: { published: number, rejected: number, acceptedByHonest: number }
+  /** Emulation with a chain: orders deployed as leases (created on anvil, manifest delivered, run on the simulated runtime); deployMs = running − bid deadline. */
+  leases?: { attempted: number, running: number, failed: number, deployMs?: Distribution }
   eras?: EraSummary[]
   /** Per-provider total reward over the run (whole tokens), for the distribution plot. */
   rewards?: Distribution

@@ -13,6 +13,7 @@ import { NodeMetrics } from '../metrics.js'
 import { silent, type Logger } from '../log.js'
 import { UserError } from '../errors.js'
 import type { NetworkInfo } from './network.js'
+import type { DrawDelay } from '../network/link-delay.js'
 
 /** How long to wait for gossipsub to graft us into each topic's mesh (one heartbeat and a bit). */
 const MESH_WAIT_MS = 1500
@@ -34,11 +35,13 @@ export interface ConnectOptions {
   publish: Topic[]
   timeoutMs?: number
   log?: Logger
+  /** Simulations: emulated one-way delay of what this client receives (network/link-delay.ts). */
+  linkDelay?: DrawDelay
 }
 
 export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<LightClient> {
   const log = opts.log ?? silent
-  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [], client: true })
+  const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [], client: true, linkDelay: opts.linkDelay })
   const gossip = new Gossip({ host, chainId: net.chainId, wallet: opts.wallet, metrics: new NodeMetrics(), log })
   const stop = async (): Promise<void> => { await host.stop() }
   const timeoutMs = opts.timeoutMs ?? 10_000

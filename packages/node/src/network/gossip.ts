@@ -34,6 +34,7 @@ export class Gossip {
   /** Decoded form of each accepted payload, handed from the validator to the message event. */
   private readonly accepted = new WeakMap<Uint8Array, SignedMessage>()
   private readonly topics = new Set<Topic>()
+  private readonly observers: Array<(msg: SignedMessage, from: string) => void> = []
 
   constructor (private readonly opts: GossipOptions) {
     this.validator = new GossipValidator({ chainId: opts.chainId, senderPolicy: opts.senderPolicy })
@@ -50,6 +51,11 @@ export class Gossip {
       const i = list.indexOf(handler as Handler<MessageKind>)
       if (i >= 0) list.splice(i, 1)
     }
+  }
+
+  /** Calls `fn` for every accepted message of every topic this node has joined, without joining any (measurements). */
+  observe (fn: (msg: SignedMessage, from: string) => void): void {
+    this.observers.push(fn)
   }
 
   /** Subscribes (and validates) a topic without handling it, e.g. to relay it. */
@@ -109,6 +115,9 @@ export class Gossip {
     if (msg === undefined) return
     this.accepted.delete(message.data)
     const from = message.type === 'signed' ? message.from.toString() : ''
+    for (const fn of this.observers) {
+      try { fn(msg, from) } catch (err) { this.opts.log.error('gossip observer failed', { error: (err as Error).message }) }
+    }
     for (const handler of this.handlers.get(msg.type) ?? []) {
       Promise.resolve()
         .then(async () => { await handler(msg, from) })

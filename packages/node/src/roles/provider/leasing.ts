@@ -12,6 +12,7 @@ import type { NodeMetrics } from '../../metrics.js'
 import type { NodeConfig } from '../../config.js'
 import { connectDocker } from '../../runtime/docker.js'
 import { DockerRuntime } from '../../runtime/docker-runtime.js'
+import type { Runtime } from '../../runtime/runtime.js'
 import { Workloads, type LeaseCapacity } from './workloads.js'
 import { RequestGuard } from './request-guard.js'
 import { handleManifests } from './manifest-handler.js'
@@ -28,6 +29,11 @@ export interface LeasingOptions {
   d: Deployment
   metrics: NodeMetrics
   log: Logger
+  /**
+   * Run leases here instead of on Docker (a simulation's simulated runtime). Proofs of capacity
+   * need real containers, so a node given a runtime answers no challenges.
+   */
+  runtime?: Runtime
   /** Proofs of capacity for slarks: signed with `account`, capped at what is really `free`. */
   challenges: { account: LocalAccount, free: () => Resources, onlyFrom?: PeerId }
 }
@@ -38,11 +44,17 @@ export interface Leasing {
   stop: () => void
 }
 
-export async function prepareLeasing ({ host, capacity, operator, config, c, d, metrics, log, challenges }: LeasingOptions): Promise<Leasing> {
-  const docker = await connectDocker()
+export async function prepareLeasing ({ host, capacity, operator, config, c, d, metrics, log, runtime: given, challenges }: LeasingOptions): Promise<Leasing> {
   const p = config.provider
-  const runtime = new DockerRuntime({ docker, provider: c.account.address, bindHost: p.ingress.bind, endpointHost: p.ingress.host, pidsLimit: p.pidsLimit, log })
-  await runtime.start()
+  const docker = given === undefined ? await connectDocker() : undefined
+  let runtime: Runtime
+  if (docker === undefined) {
+    runtime = given!
+  } else {
+    const dockerRuntime = new DockerRuntime({ docker, provider: c.account.address, bindHost: p.ingress.bind, endpointHost: p.ingress.host, pidsLimit: p.pidsLimit, log })
+    await dockerRuntime.start()
+    runtime = dockerRuntime
+  }
   const workloads = new Workloads({ runtime, capacity, operator: operator ?? { provider: c.account.address, fizzId: '' }, c, d, dataDir: config.dataDir, tokens: config.tokens, manifestTimeoutMs: p.manifestTimeoutMs, metrics, log })
   return {
     workloads,
@@ -51,8 +63,8 @@ export async function prepareLeasing ({ host, capacity, operator, config, c, d, 
       const handlers = { host, workloads, guard: new RequestGuard(), chainId: config.chainId, metrics, log }
       await handleManifests(handlers)
       await handleLeaseRequests({ ...handlers, runtime })
-      await serveChallenges({ host, c, d, docker, chainId: config.chainId, deadlineMs: config.slark.deadlineMs, metrics, log, ...challenges })
-      log.info('runtime ready', { docker: 'connected', ingress: `${p.ingress.bind} as ${p.ingress.host}`, leases: workloads.list().length })
+      if (docker !== undefined) await serveChallenges({ host, c, d, docker, chainId: config.chainId, deadlineMs: config.slark.deadlineMs, metrics, log, ...challenges })
+      log.info('runtime ready', { docker: docker === undefined ? 'none (given runtime)' : 'connected', ingress: `${p.ingress.bind} as ${p.ingress.host}`, leases: workloads.list().length })
     },
     stop: () => { workloads.stop(); runtime.stop() }
   }
