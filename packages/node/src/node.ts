@@ -158,7 +158,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       stoppers.push(() => { matcher.stop() })
     } else if (config.role === 'gateway' && settlement !== undefined) {
       directory = new FizzDirectory({ host, ...settlement, log })
-      const gw = await startGateway({ host, gossip, config, ...settlement, directory, metrics, log })
+      const gw = await startGateway({ host, gossip, config, ...settlement, directory, account: identity.wallet, metrics, log })
       node.bidEngine = gw.engine
       node.gateway = gw
       stoppers.push(() => { void gw.stop() })

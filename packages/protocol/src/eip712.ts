@@ -24,9 +24,17 @@ const UnitPrices = [
   { name: 'gpu', type: 'uint256' }
 ] as const
 
+const SlarkLag = [
+  { name: 'slot', type: 'uint64' },
+  { name: 'provider', type: 'address' },
+  { name: 'slark', type: 'address' },
+  { name: 'ms', type: 'uint32' }
+] as const
+
 export const EIP712_TYPES = {
   Resources,
   UnitPrices,
+  SlarkLag,
   Order: [
     { name: 'id', type: 'bytes32' },
     { name: 'owner', type: 'address' },
@@ -111,6 +119,7 @@ export const EIP712_TYPES = {
     { name: 'blsSig', type: 'bytes' },
     { name: 'responseMs', type: 'uint32' },
     { name: 'reason', type: 'string' },
+    { name: 'seen', type: 'SlarkLag[]' },
     { name: 'createdMs', type: 'uint64' },
     { name: 'expiry', type: 'uint64' }
   ],

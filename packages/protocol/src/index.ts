@@ -17,7 +17,8 @@
  * - `challenge`: the slark committee draw (`committeeOf`, as Challenges.sol draws; `drawCommittee`
  *   from a pre-filtered pool) and the
  *   verdict a committee signs (`challengeResultMessage`), and the signed `/dcn/challenge/1.0.0`
- *   requests of committee slarks and providers' answers.
+ *   requests of committee slarks and providers' answers; `/dcn/challenge/subnet/1.0.0`, a
+ *   gateway's sealed aggregate of its fizz nodes' answers (`signSubnetSeal`, `verifySubnetAnswer`).
  * - `era`: tiers, liveness rewards, slashing and slark rewards of one era (`computeEra`), and the
  *   report's ABI encoding and hash that slarks sign (`eraReportHash`).
  * - proof of capacity — `verifyCapacityProof(puzzle, spec, proof)` (→ ok, or the failed

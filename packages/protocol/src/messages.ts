@@ -7,6 +7,8 @@ import { address, arr, bool, hex, obj, oneOf, str, uint, uint256, type Parser } 
 import { MODES, NO_MATCH_REASONS, ROLES, type Address, type MessageBodies, type MessageKind } from './types.js'
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
+/** Other members' vote lags one challenge vote may carry. */
+export const MAX_SEEN_LAGS = 32
 const U32 = 2 ** 32 - 1
 const label = str({ max: 64, pattern: /^[A-Za-z0-9._:-]*$/ })
 const peerId = str({ max: 128, pattern: /^[1-9A-HJ-NP-Za-km-z]*$/ })
@@ -106,6 +108,7 @@ export const BODY_SCHEMAS: { [K in MessageKind]: Parser<MessageBodies[K]> } = {
     blsSig: hex(96),
     responseMs: uint(U32),
     reason: str({ max: 200 }),
+    seen: arr(obj({ slot: uint(MAX_SAFE), provider: address, slark: address, ms: uint(U32) }), MAX_SEEN_LAGS),
     createdMs: uint(MAX_SAFE),
     expiry: uint(MAX_SAFE)
   }),

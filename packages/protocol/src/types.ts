@@ -166,8 +166,23 @@ export interface ChallengeVote {
   blsSig: Hex
   responseMs: number
   reason: string
+  /** Its measurements of other members' earlier votes (see SlarkLag), carried so every slark has them. */
+  seen: SlarkLag[]
   createdMs: number
   expiry: number
+}
+
+/**
+ * One committee member's measurement of another's vote: on challenge (slot, provider), `slark`'s
+ * vote arrived `ms` after the measuring member cast its own (0 when it came first). Both had the
+ * provider's answer at once and do the same work on it: this is `slark`'s delay beyond a peer's.
+ * The slarks' era response times are made of these (a slark never measures itself).
+ */
+export interface SlarkLag {
+  slot: number
+  provider: Address
+  slark: Address
+  ms: number
 }
 
 /** A slark's BLS signature of an era report's hash (the report is computed by every slark). */

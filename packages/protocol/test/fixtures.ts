@@ -109,7 +109,7 @@ export function makeReveal (leader: Address, over: Partial<ChallengeReveal> = {}
 export function makeVote (slark: Address, over: Partial<ChallengeVote> = {}): ChallengeVote {
   return {
     slot: 7, provider: lower('0x' + '33'.repeat(20)), passed: true, answerHash: hash('answer'), slark: lower(slark),
-    blsSig: `0x${'a5'.repeat(96)}`, responseMs: 1234, reason: '', createdMs: NOW, expiry: NOW_S + 60, ...over
+    blsSig: `0x${'a5'.repeat(96)}`, responseMs: 1234, reason: '', seen: [], createdMs: NOW, expiry: NOW_S + 60, ...over
   }
 }
 

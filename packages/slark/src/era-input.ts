@@ -2,7 +2,11 @@
  * One era's metrics, assembled the same way by every slark from what the chain says (committee
  * results, stakes, leases) and what gossip showed it (heartbeats, measured responses): the
  * input of `computeEra`. Era e covers challenge slots [e·S, (e+1)·S); its "hours" are slots.
+ * Response times, providers' and slarks', come only from the votes of the majorities the chain
+ * recorded for the era's slots (a slark's measurements of others ride in its later votes, so
+ * they count in the era of the vote that carries them).
  */
+import { SLARK_TIER_COUNT } from '@dcn/protocol'
 import type {
   Address, Attributes, Delegation, EraInput, EraParams, ProviderHistory, ProviderMetrics, SlarkHistory, SlarkMetrics, Workload
 } from '@dcn/protocol'
@@ -39,13 +43,18 @@ export interface EraFacts {
   eraSlots: number
   params: Omit<EraParams, 'eraSeconds' | 'hourSeconds'>
   providers: EraProviderFacts[]
-  /** Every slark of the era's roster, the provider it auto-delegates to, and whether its owner opted in to move up (registry attributes). */
-  slarks: Array<{ address: Address, delegateTo: Address, optIn: boolean }>
+  /**
+   * Every slark of the era's roster, the provider it auto-delegates to, whether its owner opted in
+   * to move up (registry attributes), and its registry tier.
+   */
+  slarks: Array<{ address: Address, delegateTo: Address, optIn: boolean, tier?: number }>
   results: EraResult[]
   /** Offline spans (seconds from the era's start) per provider, from heartbeats. */
   offline: (provider: Address) => Array<{ from: number, to: number }>
   /** Acknowledgement times of the provider measured by the given (slot, slark) votes. */
   response: (provider: Address, by: (slot: number, slark: string) => boolean) => { count: number, totalMs: number }
+  /** A slark's response time as the other members measured it, from the given (slot, slark) votes. */
+  slarkResponse: (slark: Address, by: (slot: number, slark: string) => boolean) => { count: number, totalMs: number }
   /** The previous era's carried histories (empty for era 0 or a slark that has none). */
   history: { providers: Map<Address, ProviderHistory>, slarks: Map<Address, SlarkHistory> }
 }
@@ -98,9 +107,11 @@ export function buildEraInput (f: EraFacts): EraInput {
       delegateTo: lower(s.delegateTo),
       challenges: seated.length,
       agreed: seated.filter(r => r.signers.some(m => lower(m) === lower(s.address))).length,
-      response: { count: 0, totalMs: 0 },
+      response: f.slarkResponse(s.address, (slot, voter) => majority.has(`${slot}:${voter}`)),
       optIn: s.optIn,
-      history: f.history.slarks.get(lower(s.address)) ?? null
+      // Without era history a slark starts at its registry tier, as a provider does.
+      history: f.history.slarks.get(lower(s.address)) ??
+        (s.tier === undefined ? null : { tier: Math.min(SLARK_TIER_COUNT, Math.max(1, s.tier)), promoteStreak: 0, demoteStreak: 0 })
     }
   })
   return { era: f.era, params, providers, slarks }

@@ -8,8 +8,12 @@
  *   drawn from the slot seed.
  * - `judge` / `ballotOf`: a member's verdict on a provider's answer and the message it BLS-signs.
  * - `Tally`: one committee's votes, checked on arrival; a strict majority aggregates.
- * - `Slark`: the loop — lead (commit, reveal), ask, judge, vote, tally, submit — over a
- *   `SlarkEnv` (chain, network, keys) that the `dcn` node provides.
+ * - `Slark`: the loop — lead (commit, reveal), ask (fizz nodes of one gateway in one request,
+ *   its sealed aggregate verified with `verifySubnetAnswer`), judge, vote (carrying this member's
+ *   timings of the others' votes), tally, submit — over a `SlarkEnv` (chain, network, keys) that
+ *   the `dcn` node provides.
+ * - `EraObserver`: heartbeats and votes seen on gossip; `slarkResponse`, a slark's response time
+ *   from its peers' timings (lower median per challenge).
  * - `EraSettler`: the era reports, voted and settled; `fetchSettledEra` / `answerEraRequest`:
  *   settled eras served and fetched between slarks (`/dcn/era/1.0.0`), checked against the chain.
  */

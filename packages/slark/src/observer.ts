@@ -1,10 +1,11 @@
 /**
  * What a slark sees of the providers between era reports, from gossip: their signed heartbeats
  * (every 10 s; timed by the time they carry, so slarks that received the same messages agree
- * to the second) and the committees' votes (each member's measured acknowledgement time).
+ * to the second) and the committees' votes (each member's measured acknowledgement time, and
+ * its measurements of the other members' votes: the slarks' response times).
  * `offlineSpans` turns heartbeats into the era maths' offline spans.
  */
-import type { Address } from '@dcn/protocol'
+import type { Address, SlarkLag } from '@dcn/protocol'
 import type { Span } from '@dcn/protocol'
 
 /** A gap between heartbeats longer than this many intervals is time offline. */
@@ -47,7 +48,7 @@ export class EraObserver {
   constructor (now = Date.now()) {
     this.since = now
   }
-  private readonly responses = new Map<string, Array<{ slot: number, slark: string, ms: number }>>()
+  private readonly responses = new Map<string, Array<{ slot: number, slark: string, ms: number, seen: readonly SlarkLag[] }>>()
 
   heartbeat (wallet: Address, createdMs: number): void {
     const list = this.beats.get(wallet.toLowerCase()) ?? []
@@ -55,9 +56,9 @@ export class EraObserver {
     this.beats.set(wallet.toLowerCase(), list)
   }
 
-  vote (provider: Address, slot: number, slark: Address, responseMs: number): void {
+  vote (provider: Address, slot: number, slark: Address, responseMs: number, seen: readonly SlarkLag[] = []): void {
     const list = this.responses.get(provider.toLowerCase()) ?? []
-    if (!list.some(r => r.slot === slot && r.slark === slark.toLowerCase())) list.push({ slot, slark: slark.toLowerCase(), ms: responseMs })
+    if (!list.some(r => r.slot === slot && r.slark === slark.toLowerCase())) list.push({ slot, slark: slark.toLowerCase(), ms: responseMs, seen })
     this.responses.set(provider.toLowerCase(), list)
   }
 
@@ -75,9 +76,43 @@ export class EraObserver {
     return { count: rs.length, totalMs: rs.reduce((a, r) => a + r.ms, 0) }
   }
 
+  /**
+   * A slark's response time from the other members' measurements (see SlarkLag) carried by the
+   * votes cast in the given slots by the given voters (the majority's, which the chain names, so
+   * every slark counts the same votes). Per challenge, the lower median of what its observers
+   * measured is one sample: one observer alone cannot make a slark look slow (nor, from three
+   * observers up, fast). A slark's measurements of itself do not count.
+   */
+  slarkResponse (slark: Address, slots: ReadonlySet<number>, by?: (slot: number, voter: string) => boolean): { count: number, totalMs: number } {
+    const who = slark.toLowerCase()
+    const perChallenge = new Map<string, Map<string, number>>()
+    for (const list of this.responses.values()) {
+      for (const v of list) {
+        if (!slots.has(v.slot) || v.slark === who || (by !== undefined && !by(v.slot, v.slark))) continue
+        for (const lag of v.seen) {
+          if (lag.slark.toLowerCase() !== who) continue
+          const key = `${lag.slot}:${lag.provider.toLowerCase()}`
+          const byObserver = perChallenge.get(key) ?? new Map<string, number>()
+          // An honest observer measures a challenge once; of repeats the least counts (whatever the order they came in).
+          byObserver.set(v.slark, Math.min(byObserver.get(v.slark) ?? lag.ms, lag.ms))
+          perChallenge.set(key, byObserver)
+        }
+      }
+    }
+    let totalMs = 0
+    for (const byObserver of perChallenge.values()) totalMs += lowerMedian([...byObserver.values()])
+    return { count: perChallenge.size, totalMs }
+  }
+
   /** Drops what is older than `beforeMs`. */
   prune (beforeMs: number, beforeSlot: number): void {
     for (const [k, v] of this.beats) this.beats.set(k, v.filter(t => t >= beforeMs))
     for (const [k, v] of this.responses) this.responses.set(k, v.filter(r => r.slot >= beforeSlot))
   }
+}
+
+/** The lower middle value (the smaller of the two middle ones for an even count). */
+export function lowerMedian (xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)]
 }

@@ -2,6 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { DEFAULT_ERA_PARAMS, computeEra, type Address } from '@dcn/protocol'
 import { buildEraInput, eraWindow, type EraFacts } from '../src/era-input.js'
+import { EraObserver } from '../src/observer.js'
 
 const a = (n: number): Address => `0x${n.toString(16).padStart(40, '0')}`
 const clock = { genesis: 1_000_000, slotSeconds: 10 }
@@ -32,6 +33,7 @@ function facts (over: Partial<EraFacts> = {}): EraFacts {
     ],
     offline: (p) => p === P2 ? [{ from: 30, to: 45 }] : [],
     response: () => ({ count: 2, totalMs: 80 }),
+    slarkResponse: (s, by) => s === S1 && by(13, S2) && !by(13, S3) ? { count: 3, totalMs: 360 } : { count: 1, totalMs: 50 },
     history: { providers: new Map(), slarks: new Map() },
     ...over
   }
@@ -74,6 +76,15 @@ test('slarks: seats on committees with a result, and how many of those results t
   assert.equal(s.map(x => x.optIn), [false, true, false])
 })
 
+test('slarks\' response times come from the majorities\' votes, as the other members measured them', () => {
+  const s = buildEraInput(facts()).slarks
+  assert.equal(s[0].response, { count: 3, totalMs: 360 }, 'S1: only the votes of slot 13\'s signers (S1, S2) count')
+  assert.equal(s[1].response, { count: 1, totalMs: 50 })
+  // S1 averages 120 ms: its tier 1 requirement is < 350 ms, tier 4's < 200 ms, tier 5's < 150 ms, tier 6's < 100 ms
+  const report = computeEra(buildEraInput(facts()), { explain: false })
+  assert.is(report.slarks[0].meanResponseMs, 120)
+})
+
 test('the input computes, and the same facts give the same report', () => {
   const r1 = computeEra(buildEraInput(facts()), { explain: false })
   const r2 = computeEra(buildEraInput(facts()), { explain: false })
@@ -82,6 +93,30 @@ test('the input computes, and the same facts give the same report', () => {
   assert.is(r1.providers[1].slash, 7200n)
   assert.is(r1.providers[1].reward, 0n)
   assert.ok(r1.providers[0].reward > 0n)
+})
+
+test('measured vote lags to tiers: a slow slark misses its tier\'s response requirement, from its registry tier', () => {
+  // Slot 13 (era 2) has a result that S1 and S2 signed; each member's vote carries its lags of the others on an earlier challenge.
+  const o = new EraObserver()
+  const lags = (from: Address): Array<{ slot: number, provider: Address, slark: Address, ms: number }> =>
+    [S1, S2, S3].filter(x => x !== from).map(x => ({ slot: 12, provider: P1, slark: x, ms: x === S1 ? 150 : 60 }))
+  o.vote(P1, 13, S1, 30, lags(S1))
+  o.vote(P1, 13, S2, 30, lags(S2))
+  o.vote(P1, 13, S3, 30, [{ slot: 12, provider: P1, slark: S1, ms: 10 }]) // S3 did not sign slot 13's result: this does not count
+  const slots = new Set([12, 13, 14, 15, 16, 17])
+  const f = facts({
+    slarks: [{ address: S1, delegateTo: P1, optIn: false, tier: 6 }, { address: S2, delegateTo: P1, optIn: false, tier: 6 }, { address: S3, delegateTo: P2, optIn: false }],
+    slarkResponse: (s, by) => o.slarkResponse(s, slots, by)
+  })
+  const input = buildEraInput(f)
+  assert.equal(input.slarks.map(s => s.response), [{ count: 1, totalMs: 150 }, { count: 1, totalMs: 60 }, { count: 1, totalMs: 60 }])
+  assert.equal(input.slarks.map(s => s.history?.tier ?? null), [6, 6, null], 'without era history: the registry tier, when known')
+  const report = computeEra(input, { explain: false })
+  // S1 agreed with all three results, but 150 ms is not under tier 6's 100 ms (nor tier 5's 150)
+  assert.equal(report.slarks[0].missed, ['response'])
+  assert.is(report.slarks[0].bestTierMet, 4)
+  // S2 is quick enough but agreed with two of three
+  assert.equal(report.slarks[1].missed, ['accuracy'])
 })
 
 test.run()

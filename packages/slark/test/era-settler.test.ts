@@ -24,7 +24,8 @@ function facts (era: number, listening: boolean): Omit<EraFacts, 'history'> {
     providers: [{ address: P, registeredAt: 0, tier: 7, stake: 10n ** 20n, delegations: [], ratings: { count: 0, sum: 0 }, leases: [], attributes: { compute: 0, storage: 0, gpu: 0, connectivity: 0, compliance: 0 } }],
     slarks: [], results: [],
     offline: () => listening ? [{ from: 0, to: ERA_SLOTS * clock.slotSeconds }] : [],
-    response: () => ({ count: 0, totalMs: 0 })
+    response: () => ({ count: 0, totalMs: 0 }),
+    slarkResponse: () => ({ count: 0, totalMs: 0 })
   }
 }
 

@@ -70,6 +70,7 @@ function world (present: number[]): World {
       chain,
       net: {
         ask: async () => { throw new Error('provider unreachable') },
+        askSubnet: async () => { throw new Error('gateway unreachable') },
         answerSigner: async () => null,
         publishReveal: async r => { for (const s of w.slarks) if (s !== slark) void s.onReveal(r) },
         publishVote: async v => { for (const s of w.slarks) if (s !== slark) void s.onVote(v) }

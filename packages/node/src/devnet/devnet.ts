@@ -41,6 +41,8 @@ export interface DevnetOptions {
   eraSlots?: number
   /** Extra `provider` config per provider, by index (e.g. `spoofCapacity`). */
   providerOverrides?: Array<Record<string, unknown> | undefined>
+  /** Extra `provider` config per fizz node, by index (e.g. a smaller `capacity`). */
+  fizzOverrides?: Array<Record<string, unknown> | undefined>
   /** Slark config per slark, by index (e.g. `{ lie: true }`). */
   slarkOverrides?: Array<Record<string, unknown> | undefined>
   log: Logger
@@ -204,7 +206,8 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
           provider: {
             region: 'home', capacity: slarks > 0 ? { cpu: 1, memory: '512Mi', storage: '256Mi' } : { cpu: 2 + (i % 2), memory: '2Gi', storage: '20Gi' }, tokens: ['SPON'],
             pricing: { strategy: 'scale', perHour: { cpu: 0.05 + 0.01 * i, memory: 0.005, storage: 0.0001, gpu: 1 } },
-            manifestTimeout: opts.manifestTimeout ?? '5m'
+            manifestTimeout: opts.manifestTimeout ?? '5m',
+            ...opts.fizzOverrides?.[i]
           }
         }, [])
         nodes.push(f)

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
 import type { ContainerCreateOptions } from 'dockerode'
-import { capacityLayout, capacitySpecError, decodeCapacityProof, type CapacityProof, type CapacitySpec, type Hex } from '@dcn/protocol'
+import { MIN_CHALLENGE_CPU, capacityLayout, capacitySpecError, decodeCapacityProof, type CapacityProof, type CapacitySpec, type Hex } from '@dcn/protocol'
 import type { Logger } from '../log.js'
 import { ensureChallengeImage } from './challenge-image.js'
 import { Demuxer } from './demux.js'
@@ -31,8 +31,11 @@ export function proverHeadroom (spec: CapacitySpec): number {
   return 64 * MiB + 16 * MiB * (lanes - 1) + 64 * blocks
 }
 
-/** Docker's smallest CPU quota (0.01 CPU): a spec asking less gets this much. */
-const MIN_CPU = 10
+/**
+ * A spec asking less CPU gets this much: the deadline (challengeDeadlineMs) reckons with at
+ * least this share, so an honest provider given less would miss it.
+ */
+const MIN_CPU = MIN_CHALLENGE_CPU
 /** More output than any proof (a few MB at most) is a broken prover. */
 const MAX_OUTPUT = 16 * MiB
 

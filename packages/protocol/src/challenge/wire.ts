@@ -114,6 +114,9 @@ export function specHash (spec: ChallengeSpec): Hex {
     [BigInt(spec.cpu), BigInt(spec.memory), BigInt(spec.disk), spec.gpu]))
 }
 
+/** The least CPU (milli-CPUs) a challenge's prover runs with, and its deadline reckons with. */
+export const MIN_CHALLENGE_CPU = 100
+
 /**
  * How long a provider has to answer a challenge: a fixed part (container start, network) plus
  * three times what proving the spec takes at the CPU share it asks for, reckoned at a
@@ -121,6 +124,6 @@ export function specHash (spec: ChallengeSpec): Hex {
  * prover then, the committee stops waiting then.
  */
 export function challengeDeadlineMs (spec: ChallengeSpec, fixedMs = 10_000): number {
-  const cores = Math.max(spec.cpu, 100) / 1000
+  const cores = Math.max(spec.cpu, MIN_CHALLENGE_CPU) / 1000
   return fixedMs + Math.ceil(3 * (spec.memory + spec.disk) / (100e6 * cores) * 1000)
 }

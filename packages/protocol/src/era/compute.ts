@@ -87,8 +87,11 @@ export function computeEra (input: EraInput, opts: ComputeOptions = {}): EraRepo
   const slarkInput = sortedUnique(input.slarks, 'slarks')
   // Transitions first: promotions then take the free seats of the tiers above (seats.ts).
   const claims = slarkInput.map(s => ({ ...s, ...(s.history ?? NEW_SLARK) }))
-  const bests = slarkInput.map(slarkBest)
-  const transitions = claims.map((c, i) => nextSlarkTier(c, bests[i], c.optIn))
+  // An era without verdicts (a devnet era is shorter than an epoch) is no evidence either way: it holds.
+  const bests = slarkInput.map(s => s.challenges === 0 ? null : slarkBest(s))
+  const transitions: Transition[] = claims.map((c, i) => slarkInput[i].challenges === 0
+    ? { tier: c.tier, promoteStreak: c.promoteStreak, demoteStreak: c.demoteStreak, change: 'held' }
+    : nextSlarkTier(c, bests[i], c.optIn))
   const waiting = seatPromotions(claims, transitions, p.slarkTierSlots)
   const slarks = slarkInput.map((s, i) => computeSlark(s, bests[i], transitions[i], waiting.has(i), p, whySlark))
   return { era: input.era, params: p, providers, slarks, payouts: payoutsOf(providers, slarks), totals: totalsOf(providers, slarks) }
@@ -210,6 +213,8 @@ const slarkBest = (s: SlarkMetrics): number | null => bestSlarkTier(slarkEvidenc
 function computeSlark (s: SlarkMetrics, best: number | null, tr: Transition, waitingForSeat: boolean, p: EraParams, whySlark: PropertyDescriptor | null): SlarkResult {
   const h = s.history ?? NEW_SLARK
   const ev = slarkEvidence(s)
+  // An era without verdicts is no evidence either way (see computeEra): it held.
+  const idle = s.challenges === 0
   // paid at the tier it held while doing the challenges
   const reward = slarkReward(s.challenges, p.slarkRewardPerChallenge, h.tier)
   const { delegated, liquid } = splitSlarkReward(reward, p.slarkDelegateBps)
@@ -219,7 +224,7 @@ function computeSlark (s: SlarkMetrics, best: number | null, tr: Transition, wai
     tierAfter: tr.tier,
     change: tr.change,
     bestTierMet: best,
-    missed: missNames(slarkMisses(h.tier, ev)),
+    missed: idle ? missNames(0) : missNames(slarkMisses(h.tier, ev)),
     accuracyPpm: s.challenges === 0 ? null : Math.floor(s.agreed * PPM / s.challenges),
     meanResponseMs: s.response.count === 0 ? null : s.response.totalMs / s.response.count,
     challenges: s.challenges,

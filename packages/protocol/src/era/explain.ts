@@ -105,7 +105,9 @@ export function explainProvider (r: ProviderResult, p: EraParams): string[] {
 export function explainSlark (r: SlarkResult, p: EraParams): string[] {
   const accuracy = r.accuracyPpm === null ? 'no verdicts' : `${percent(r.accuracyPpm)} of ${r.challenges} verdicts agreed with the quorum`
   return [
-    tierLine('slark', r.tierBefore, { ...r.history, change: r.change }, r.bestTierMet, r.missed, '', r.waitingForSeat),
+    r.challenges === 0
+      ? `tier ${r.tierBefore} held: no verdicts this era, no evidence either way`
+      : tierLine('slark', r.tierBefore, { ...r.history, change: r.change }, r.bestTierMet, r.missed, '', r.waitingForSeat),
     `accuracy ${accuracy}, mean response ${r.meanResponseMs === null ? 'not measured' : `${Math.round(r.meanResponseMs)} ms`}`,
     `reward ${spon(r.reward)}: ${r.challenges} challenges × ${spon(p.slarkRewardPerChallenge)} × ${times(r.multiplierBps)} of tier ${r.tierBefore}; ` +
       `${spon(r.delegated)} delegated to ${r.delegateTo}, ${spon(r.liquid)} liquid; next era it may challenge provider tiers ${r.challengesFromTier}–7`

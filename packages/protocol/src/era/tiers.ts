@@ -101,12 +101,16 @@ export interface SlarkEvidence {
   responseTotalMs: number
 }
 
-/** Accuracy (verdicts agreeing with the final quorum / verdicts cast) > A and mean response < R. */
+/**
+ * Accuracy (verdicts agreeing with the final quorum / verdicts cast) > A and mean response < R
+ * (the other members' timings of its votes), the latter only where the era has samples of it
+ * (as for providers, only evidence counts against a tier).
+ */
 export function slarkMisses (tier: number, ev: SlarkEvidence): number {
   const row = SLARK_TIERS[tier - 1]
   let mask = 0
   if (!(ev.challenges > 0 && ev.agreed * PPM > row.accuracyPpm * ev.challenges)) mask |= MISS.accuracy
-  if (!(ev.responseCount > 0 && ev.responseTotalMs < row.responseMs * ev.responseCount)) mask |= MISS.response
+  if (ev.responseCount > 0 && !(ev.responseTotalMs < row.responseMs * ev.responseCount)) mask |= MISS.response
   return mask
 }
 

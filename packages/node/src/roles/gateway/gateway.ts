@@ -8,6 +8,8 @@
  *   (`SubnetSupply`), passes manifests and lease requests on to the fizz node a lease names, and
  *   exposes the services on its ingress: a TCP port each, and HTTP by host name on one port,
  *   tunnelled over `/dcn/tunnel/1.0.0` on the connection the fizz node keeps to it.
+ * - It answers slarks' challenges for its subnet: one request per committee member and slot,
+ *   fanned out to its fizz nodes, their answers sealed into one aggregate (`challenge-aggregator`).
  * - Ingress endpoints of leases that close or end are removed; a lease whose manifest never
  *   arrives is closed after `provider.manifestTimeout` (the user is refunded).
  */
@@ -27,7 +29,8 @@ import { joinChain } from '../provider/chain.js'
 import type { FizzDirectory, FizzState } from './directory.js'
 import { SubnetSupply } from './subnet-supply.js'
 import { handleGatewayProxy } from './proxy.js'
-import { relayChallenges } from './challenge-relay.js'
+import { aggregateChallenges, type SubnetChallengeLog } from './challenge-aggregator.js'
+import type { LocalAccount } from 'viem/accounts'
 
 interface SavedEndpoint { key: string, tcpPort: number, http: boolean, routes: Array<{ peer: string, request: TunnelRequest }> }
 
@@ -57,16 +60,21 @@ export interface GatewayOptions {
   c: SettlementClients
   d: Deployment
   directory: FizzDirectory
+  /** The gateway's wallet: seals its subnet's challenge aggregates. */
+  account: LocalAccount
   metrics: NodeMetrics
   log: Logger
 }
+
+/** Subnet challenge requests kept for /status. */
+const KEPT_CHALLENGES = 64
 
 export interface Gateway {
   engine: BidEngine
   ingress: Ingress
   /** Whether a peer is one of this gateway's fizz nodes. */
   isFizz: (peerId: string) => boolean
-  status: () => { fizz: Array<{ peerId: string, wallet: string, online: boolean, since: string, delegation: string, available?: unknown, cpuPricePerSecond?: string }>, endpoints: Array<{ key: string, tcpPort: number, httpHost?: string, connections: number }> }
+  status: () => { fizz: Array<{ peerId: string, wallet: string, online: boolean, since: string, delegation: string, available?: unknown, cpuPricePerSecond?: string }>, endpoints: Array<{ key: string, tcpPort: number, httpHost?: string, connections: number }>, challenges: SubnetChallengeLog[] }
   stop: () => Promise<void>
 }
 
@@ -94,7 +102,7 @@ function pauseWithFizz (c: SettlementClients, d: Deployment, log: Logger): (fizz
   }
 }
 
-export async function startGateway ({ host, gossip, config, c, d, directory, metrics, log }: GatewayOptions): Promise<Gateway> {
+export async function startGateway ({ host, gossip, config, c, d, directory, account, metrics, log }: GatewayOptions): Promise<Gateway> {
   directory.onChange(pauseWithFizz(c, d, log))
   const engine = new BidEngine({
     config: config.provider, gossip, metrics, log, wallet: c.account.address, peerId: host.peerId.toString(), chainId: config.chainId,
@@ -136,7 +144,12 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
     }, config.provider.manifestTimeoutMs).unref()
   }
   await handleGatewayProxy({ host, c, d, ingress, publicHost: config.provider.ingress.host, metrics, log, onChange: persist, onDelivered: (id) => { delivered.add(id.toString()) } })
-  const stopChallenges = await relayChallenges(host, directory, log)
+  // Slarks send one request for the fizz nodes of this gateway they challenge in a slot.
+  const challenges: SubnetChallengeLog[] = []
+  const stopAggregates = await aggregateChallenges({
+    host, c, d, account, chainId: config.chainId, directory, log,
+    onRequest: (r) => { challenges.push(r); if (challenges.length > KEPT_CHALLENGES) challenges.shift() }
+  })
 
   const unexposeLease = async (leaseId: bigint): Promise<void> => {
     for (const e of ingress.endpoints().filter(x => x.key.startsWith(`l${leaseId}-`))) {
@@ -167,12 +180,13 @@ export async function startGateway ({ host, gossip, config, c, d, directory, met
         peerId: f.record.peerId, wallet: f.record.wallet, online: f.online, since: new Date(f.since).toISOString(),
         delegation: f.record.delegation.toString(), available: f.status?.available, cpuPricePerSecond: f.status?.prices.cpu.toString()
       })),
-      endpoints: ingress.endpoints().map(e => ({ key: e.key, tcpPort: e.tcpPort, httpHost: e.httpHost, connections: e.connections }))
+      endpoints: ingress.endpoints().map(e => ({ key: e.key, tcpPort: e.tcpPort, httpHost: e.httpHost, connections: e.connections })),
+      challenges: [...challenges]
     }),
     stop: async () => {
       clearInterval(sweep)
       unwatch()
-      stopChallenges()
+      stopAggregates()
       stopChain()
       engine.stop()
       directory.stop()

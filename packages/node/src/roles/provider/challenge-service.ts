@@ -44,6 +44,26 @@ export interface ChallengeServiceOptions {
   log: Logger
 }
 
+/**
+ * A request checks out against the chain: fresh, signed by a member of the slot's committee for
+ * its provider, naming the puzzle and spec the leader committed. Returns the signer; throws an
+ * AccessError naming what is wrong. The provider checks its own requests, a gateway its fizz nodes'.
+ */
+export async function checkChallengeRequest (c: SettlementClients, d: Deployment, chainId: number, req: ChallengeRequest): Promise<Address> {
+  const stale = staleness(req.time)
+  if (stale !== null) throw new AccessError(stale)
+  const signer = await challengeRequestSigner(chainId, req)
+  if (signer === null) throw new AccessError('malformed signature')
+  const [committee, committed] = await Promise.all([
+    challengeCommittee(c, d, BigInt(req.slot), req.provider),
+    getChallenge(c, d, BigInt(req.slot), req.provider)
+  ])
+  if (!committee.some(m => m.toLowerCase() === signer)) throw new AccessError(`${signer} is not on the committee of slot ${req.slot} for ${req.provider}`)
+  if (committed.puzzleHash !== puzzleHashOf(req.puzzle)) throw new AccessError(`the puzzle is not the one committed on chain for slot ${req.slot}`)
+  if (committed.specHash !== specHash(req.spec)) throw new AccessError(`the spec is not the one committed on chain for slot ${req.slot}`)
+  return signer
+}
+
 export async function serveChallenges (opts: ChallengeServiceOptions): Promise<() => void> {
   const { host, c, d, chainId, metrics, log } = opts
   const me = c.account.address.toLowerCase() as Address
@@ -51,17 +71,7 @@ export async function serveChallenges (opts: ChallengeServiceOptions): Promise<(
 
   const check = async (req: ChallengeRequest): Promise<void> => {
     if (req.provider.toLowerCase() !== me) throw new AccessError(`this node is ${me}, not ${req.provider}`)
-    const stale = staleness(req.time)
-    if (stale !== null) throw new AccessError(stale)
-    const signer = await challengeRequestSigner(chainId, req)
-    if (signer === null) throw new AccessError('malformed signature')
-    const [committee, committed] = await Promise.all([
-      challengeCommittee(c, d, BigInt(req.slot), me),
-      getChallenge(c, d, BigInt(req.slot), me)
-    ])
-    if (!committee.some(m => m.toLowerCase() === signer)) throw new AccessError(`${signer} is not on the committee of slot ${req.slot}`)
-    if (committed.puzzleHash !== puzzleHashOf(req.puzzle)) throw new AccessError(`the puzzle is not the one committed on chain for slot ${req.slot}`)
-    if (committed.specHash !== specHash(req.spec)) throw new AccessError(`the spec is not the one committed on chain for slot ${req.slot}`)
+    await checkChallengeRequest(c, d, chainId, req)
   }
 
   const prove = async (req: ChallengeRequest): Promise<ChallengeAnswer> => {

@@ -16,7 +16,7 @@ const LEASE_RATED = parseAbiItem('event LeaseRated(uint256 indexed leaseId, addr
 /** A rating this low is a user's report against the provider: it is challenged early in the next epoch. */
 export const REPORT_RATING = 2
 
-export interface RegisteredNode { address: Address, role: number, registeredAt: number, capacity: Capacity }
+export interface RegisteredNode { address: Address, role: number, registeredAt: number, capacity: Capacity, gateway: Address }
 export interface Rating { provider: Address, rating: number, time: number }
 
 const LEASE_RESOURCES = parseAbiItem('event LeaseResources(uint256 indexed leaseId, address indexed provider, uint64 cpu, uint64 memoryBytes, uint64 storageBytes, uint32 gpuUnits)')
@@ -73,7 +73,7 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
       await read<Address>(c, 'reading the registry', { address: d.registry, abi: ProviderRegistryAbi, functionName: 'at', args: [BigInt(i)] })))
     const records = await Promise.all(addrs.map(async a => ({ a, r: await nodeRecord(c, d, a) })))
     return records.filter(({ r }) => r.approved)
-      .map(({ a, r }) => ({ address: a.toLowerCase() as Address, role: r.role, registeredAt: Number(r.registeredAt), capacity: decodeCapacity(r.attributes) }))
+      .map(({ a, r }) => ({ address: a.toLowerCase() as Address, role: r.role, registeredAt: Number(r.registeredAt), capacity: decodeCapacity(r.attributes), gateway: r.gateway.toLowerCase() as Address }))
   })
   const blockTimes = new Map<bigint, number>()
   const blockTime = async (n: bigint): Promise<number> => {
@@ -124,6 +124,7 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
       const [all, rated] = await Promise.all([nodes('all'), ratings('all')])
       return all.filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz).map(n => ({
         address: n.address, registeredAt: n.registeredAt, capacity: n.capacity,
+        ...(n.role === ROLE_IDS.fizz ? { gateway: n.gateway } : {}),
         reports: rated.filter(r => r.provider === n.address && r.rating <= REPORT_RATING && r.time <= asOf).length
       }))
     },

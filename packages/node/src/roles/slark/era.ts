@@ -140,7 +140,10 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
       }))
       const committeeSlot = await firstOpened(era)
       const roster = committeeSlot === null ? [] : await slotRoster(c, d, BigInt(committeeSlot))
-      const slarks = await Promise.all(roster.map(async m => ({ address: lower(m.address), ...slarkChoicesOf((await nodeRecord(c, d, m.address, at)).attributes, lower(m.address)) })))
+      const slarks = await Promise.all(roster.map(async m => {
+        const rec = await nodeRecord(c, d, m.address, at)
+        return { address: lower(m.address), ...slarkChoicesOf(rec.attributes, lower(m.address)), tier: rec.tier }
+      }))
       const inEra = (await challengeResults(c, d)).filter(r => slots.has(Number(r.slot)))
       const counted = (await Promise.all(inEra.map(async r => await blockTime(r.block) <= to + graceSeconds ? r : null))).filter(r => r !== null)
       const results = await Promise.all(counted.map(async r => {
@@ -157,7 +160,8 @@ export function startEraSettlement (o: SlarkEraOptions): EraSettler {
         results,
         // Fizz nodes beat through their gateway's heartbeats (the ones its polls found online).
         offline: (p) => observer.offline(p, from, to, o.heartbeatMs),
-        response: (p, by) => observer.response(p, slots, by)
+        response: (p, by) => observer.response(p, slots, by),
+        slarkResponse: (s, by) => observer.slarkResponse(s, slots, by)
       }
     }
   })

@@ -2,13 +2,15 @@
  * The slark role in a `dcn` node: registers on chain with its BLS key (and proof of possession)
  * and the provider it delegates its era rewards to, then runs the challenge loop and the era
  * settlement of @dcn/slark over this node's chain clients, libp2p host and gossip. Providers are
- * asked directly; fizz nodes through their gateway.
+ * asked directly; fizz nodes through their gateway, several in one request.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { Stream } from '@libp2p/interface'
 import type { LocalAccount } from 'viem/accounts'
 import {
-  CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, ROLE_IDS, RewardsAbi, TOPICS, read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer,
-  registerNode, signChallengeRequest, type Address, type ChallengeAnswer, type Deployment, type SettlementClients
+  CHALLENGE_PROTOCOL, DEFAULT_ERA_PARAMS, Frames, MAX_PROOF_BYTES, MAX_SUBNET_BATCH, ROLE_IDS, RewardsAbi, SUBNET_CHALLENGE_PROTOCOL, TOPICS, assembleSubnetAnswer,
+  read, blsRegistration, challengeAnswerSigner, nodeRecord, parseChallengeAnswer, parseSubnetEntry, parseSubnetSeal, registerNode, signChallengeRequest,
+  type Address, type ChallengeAnswer, type Deployment, type SettlementClients, type SubnetChallengeAnswer, type SubnetEntry
 } from '@dcn/protocol'
 import { EraObserver, Slark, slotAt, type EraSettler } from '@dcn/slark'
 import { join } from 'node:path'
@@ -22,6 +24,11 @@ import type { Logger } from '../../log.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Gossip } from '../../network/gossip.js'
 import { slarkChain } from './chain.js'
+
+/** How long a member keeps dialing a provider it cannot reach yet. */
+const DIAL_RETRY_MS = 10_000
+/** How long a leader waits for the rest of its committee to subscribe to the attestations before revealing. */
+const REVEAL_WAIT_MS = 4_000
 
 export interface SlarkNodeOptions {
   host: Host
@@ -48,6 +55,23 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     return (await nodeRecord(c, d, r.gateway)).peerId
   }
 
+  /**
+   * Dials a provider or gateway, retrying for a while when its addresses are not known yet: a
+   * newcomer is challenged in the slot after it registered, often before it has joined the mesh.
+   */
+  const dial = async (peerId: string, protocol: string, timeoutMs: number): Promise<Stream> => {
+    const peer = peerIdFromString(peerId)
+    const until = Date.now() + Math.min(DIAL_RETRY_MS, timeoutMs / 2)
+    for (;;) {
+      try {
+        return await host.dialProtocol(peer, protocol, { signal: AbortSignal.timeout(timeoutMs) })
+      } catch (err) {
+        if (Date.now() >= until) throw err
+        await new Promise(resolve => setTimeout(resolve, 1000))
+      }
+    }
+  }
+
   // What the era reports will need: heartbeats (uptime) and the committees' measured responses.
   const observer = new EraObserver()
   const slark = new Slark({
@@ -63,7 +87,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
     net: {
       ask: async (provider, req, timeoutMs, onAccepted): Promise<ChallengeAnswer> => {
         const until = Date.now() + timeoutMs
-        const stream = await host.dialProtocol(peerIdFromString(await peerOf(provider)), CHALLENGE_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+        const stream = await dial(await peerOf(provider), CHALLENGE_PROTOCOL, timeoutMs)
         const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
         try {
           await frames.writeJson(req)
@@ -77,11 +101,47 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
           await frames.close().catch(() => {})
         }
       },
+      askSubnet: async (gateway, req, timeoutMs, onAccepted, onEntry): Promise<SubnetChallengeAnswer> => {
+        const until = Date.now() + timeoutMs
+        const stream = await dial((await nodeRecord(c, d, gateway)).peerId, SUBNET_CHALLENGE_PROTOCOL, timeoutMs)
+        const frames = new Frames(stream, MAX_PROOF_BYTES + 64 * 1024)
+        try {
+          await frames.writeJson(req)
+          const ack = await frames.readJson(Math.max(1, until - Date.now())) as { error?: string, accepted?: boolean }
+          if (ack.accepted !== true) throw new Error(`refused: ${ack.error ?? 'no reason given'}`)
+          onAccepted()
+          // Entries as the fizz nodes answer, then the gateway's seal.
+          const entries: SubnetEntry[] = []
+          for (;;) {
+            const frame = await frames.readJson(Math.max(1, until - Date.now())) as { kind?: string, ok?: boolean, error?: string }
+            if (frame.ok === false) throw new Error(`refused: ${frame.error ?? 'no reason given'}`)
+            if (frame.kind === 'seal') return assembleSubnetAnswer(entries, parseSubnetSeal(frame, 'seal'))
+            if (entries.length >= MAX_SUBNET_BATCH) throw new Error('the gateway sent more entries than it was asked for')
+            const entry = parseSubnetEntry(frame, `entries[${entries.length}]`)
+            entries.push(entry)
+            onEntry(entry)
+          }
+        } finally {
+          await frames.close().catch(() => {})
+        }
+      },
       answerSigner: async (a) => await challengeAnswerSigner(config.chainId, a),
-      publishReveal: async (body) => { await gossip.publish('challenge-reveal', body) },
+      publishReveal: async (body) => {
+        // Gossip does not replay a message to peers that join later: in the first slots, give the
+        // other committee members a moment to subscribe before the puzzle goes out.
+        const others = (await chain.committee(body.slot, body.provider)).filter(m => m.address.toLowerCase() !== wallet.address.toLowerCase())
+        const peers = await Promise.all(others.map(async m => (await nodeRecord(c, d, m.address)).peerId))
+        const until = Date.now() + REVEAL_WAIT_MS
+        const subscribed = (): boolean => {
+          const subscribers = new Set(host.services.pubsub.getSubscribers(TOPICS.attestations).map(String))
+          return peers.every(p => subscribers.has(p))
+        }
+        while (!subscribed() && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 250))
+        await gossip.publish('challenge-reveal', body)
+      },
       publishVote: async (body) => {
         // Gossip does not hand a node its own messages: observe our vote here.
-        observer.vote(body.provider, body.slot, body.slark, body.responseMs)
+        observer.vote(body.provider, body.slot, body.slark, body.responseMs, body.seen)
         await gossip.publish('challenge-vote', body)
       }
     },
@@ -96,7 +156,7 @@ export async function startSlark ({ host, gossip, config, c, d, wallet, peerId, 
   })
   const offReveal = gossip.on('challenge-reveal', async (m) => { await slark.onReveal(m.body) })
   const offVote = gossip.on('challenge-vote', async (m) => {
-    observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs)
+    observer.vote(m.body.provider, m.body.slot, m.body.slark, m.body.responseMs, m.body.seen)
     await slark.onVote(m.body)
   })
   // Two days of observations is more than any era report still to compute needs.
