@@ -32,17 +32,18 @@ export function startMatcherRendezvous (host: Host, log: Logger, opts: Rendezvou
   if (dht === undefined) return () => {}
   const self = host.peerId.toString()
   let announced = false
-  let running = false
+  let announcedAt = 0
   let stopped = false
   const round = async (): Promise<void> => {
-    if (running || stopped || host.getPeers().length === 0) return
-    running = true
+    if (stopped || host.getPeers().length === 0) return
     const signal = AbortSignal.timeout(Math.max(1000, Math.min(20_000, opts.intervalMs)))
     try {
-      // kad-dht re-provides the record before it expires once it has been provided.
-      if (!announced) {
+      // Announced again every few rounds: the record sits on the peers closest to the key when it
+      // was made, and peers that join later may be closer (and lack it).
+      if (!announced || Date.now() - announcedAt >= 4 * opts.intervalMs) {
         for await (const evt of dht.provide(MATCHERS_KEY, { signal })) void evt
         announced = true
+        announcedAt = Date.now()
       }
       const connected = new Set(host.getPeers().map(String))
       const found = new Map<string, PeerInfo>()
@@ -67,11 +68,20 @@ export function startMatcherRendezvous (host: Host, log: Logger, opts: Rendezvou
     } catch (err) {
       log.debug('matcher rendezvous round ended', { error: (err as Error).message })
     }
-    running = false
   }
-  const first = setTimeout(() => { void round() }, 500)
-  const timer = setInterval(() => { void round() }, opts.intervalMs)
-  first.unref()
-  timer.unref()
-  return () => { stopped = true; clearTimeout(first); clearInterval(timer) }
+  // Until the announcement is made (a matcher may start before it has any peer), retry soon:
+  // 0.5 s, doubling up to the interval.
+  let delayMs = 500
+  let timer: NodeJS.Timeout | undefined
+  const schedule = (): void => {
+    timer = setTimeout(() => {
+      void round().finally(() => {
+        delayMs = announced ? opts.intervalMs : Math.min(delayMs * 2, opts.intervalMs)
+        if (!stopped) schedule()
+      })
+    }, delayMs)
+    timer.unref()
+  }
+  schedule()
+  return () => { stopped = true; clearTimeout(timer) }
 }
