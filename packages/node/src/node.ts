@@ -7,6 +7,7 @@ import { BLS_BACKEND, SECP256K1_BACKEND, TOPICS, blsRegistration, registerNode, 
 import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
+import { startMatcherRendezvous } from './network/rendezvous.js'
 import { startBootstrap } from './network/bootstrap.js'
 import { startStreamWatchdog } from './network/stream-watchdog.js'
 import { NodeMetrics } from './metrics.js'
@@ -77,6 +78,8 @@ export interface StartOptions {
   libp2pMetrics?: boolean
   /** Connections to keep by DHT random walk (default 8). */
   targetPeers?: number
+  /** How often a matcher looks the other matchers up in the DHT (default 30 s). */
+  rendezvousMs?: number
   /** Run leases on this runtime instead of Docker (simulations: a simulated container runtime). */
   runtime?: Runtime
   /** Simulations: emulated one-way delay of every chunk received over TCP (see network/link-delay.ts). */
@@ -155,6 +158,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       // Matchers relay the slarks' votes too: more paths between committee members.
       gossip.join(TOPICS.attestations)
       node.matcher = matcher
+      // Bids and heartbeats reach the other matchers only through links between matchers.
+      stoppers.push(startMatcherRendezvous(host, log, { intervalMs: opts.rendezvousMs ?? 30_000 }))
       stoppers.push(() => { matcher.stop() })
     } else if (config.role === 'gateway' && settlement !== undefined) {
       directory = new FizzDirectory({ host, ...settlement, log })

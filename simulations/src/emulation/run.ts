@@ -113,7 +113,9 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     const seeds = providers.slice(0, SEED_PROVIDERS)
     const seedAddrs = (): string[] => shuffled(seeds.filter(s => up.has(s.idx)), r).slice(0, 2).flatMap(s => loopback(up.get(s.idx)))
 
-    await startWave(matchers, p => matchers.filter(m => m.idx < p.idx).flatMap(m => loopback(up.get(m.idx))), 'starting matchers')
+    // One at a time: a matcher's bootstrap list names the matchers already up, and within one wave
+    // none would be (the lists are made before the wave starts), leaving the matchers unlinked.
+    for (const m of matchers) await startWave([m], p => matchers.filter(o => o.idx < p.idx).flatMap(o => loopback(up.get(o.idx))), 'starting matchers')
     await startWave(seeds, p => matcherAddr(p.idx), 'starting seed providers')
     await startWave(providers.slice(SEED_PROVIDERS), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting providers')
     await startWave(plan.peers.filter(p => p.kind !== 'matcher' && p.kind !== 'provider'), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting users and adversaries')
