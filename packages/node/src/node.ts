@@ -78,6 +78,8 @@ export interface StartOptions {
   libp2pMetrics?: boolean
   /** Connections to keep by DHT random walk (default 8). */
   targetPeers?: number
+  /** Connections above which libp2p prunes the least valued (see createHost). */
+  maxConnections?: number
   /** How often a matcher looks the other matchers up in the DHT (default 30 s). */
   rendezvousMs?: number
   /** Run leases on this runtime instead of Docker (simulations: a simulated container runtime). */
@@ -103,7 +105,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     relay: config.role === 'gateway' ? { allowReservation: async (peer) => await directory?.allows(peer) ?? false } : undefined,
     // Its own dcn_* metrics are enough for a fizz node (libp2p's cost memory it does not have to spare).
     registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry,
-    linkDelay: opts.linkDelay
+    linkDelay: opts.linkDelay,
+    maxConnections: opts.maxConnections
   }).catch((err: Error) => {
     const refused = /reservation failed with status (\w+)/.exec(err.message)
     if (refused !== null) throw new UserError(`the gateway refused this fizz node a relay reservation (${refused[1]}); is it registered under that gateway?`, 1)

@@ -25,6 +25,15 @@ import type {
   Attack, Collect, Collected, JunkCount, OrderOutcome, PeerKind, PeerSpec, Publication, PublicationsReply, PublishOrder, Setup, StartPeers, Started, StartedPeer, StopPeer
 } from './messages.js'
 
+/**
+ * Each emulated node keeps at most this many connections (a real node's default is 300). On one
+ * machine every connection's upkeep — pings, gossip control, DHT refreshes — is paid by the same
+ * two cores: left at the default, 50 idle nodes hold ~35 connections each and spend ~9 ms of CPU
+ * per node per second; at 20, ~10 connections and ~4 ms (measured here). Matchers keep the
+ * default: every provider's bids and heartbeats reach them over a direct link.
+ */
+const MAX_CONNECTIONS = 20
+
 interface Peer {
   idx: number
   kind: PeerKind
@@ -147,7 +156,7 @@ async function startPeer (spec: PeerSpec): Promise<StartedPeer> {
     const config = buildConfig(spec.config ?? {}, { role: spec.kind, dataDir: spec.dataDir ?? '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: spec.bootstrap })
     const identity = await ephemeralIdentity(spec.walletKey as Hex | undefined)
     // With a chain, providers register, stake and run their leases on the simulated runtime.
-    const node = await startNode(config, identity, { log: silent, libp2pMetrics: false, linkDelay: draw, runtime: setup.chain === undefined ? undefined : simRuntime() })
+    const node = await startNode(config, identity, { log: silent, libp2pMetrics: false, linkDelay: draw, runtime: setup.chain === undefined ? undefined : simRuntime(), maxConnections: spec.kind === 'matcher' ? undefined : MAX_CONNECTIONS })
     recordPublishing(node.gossip, spec.idx)
     observe(node.gossip)
     peer = { idx: spec.idx, kind: spec.kind, host: node.host, node, wallet: identity.wallet, topics: node.host.services.pubsub.getTopics(), startedAt: now(), receipts, orders: new Map(), decisions: new Map() }
