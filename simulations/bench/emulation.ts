@@ -10,41 +10,27 @@
 import type { BenchResult } from '@dcn/protocol'
 import { runEmulation } from '../src/emulation/index.js'
 import type { Scenario } from '../src/scenario/types.js'
+import { parseScenario } from '../src/scenario/parse.js'
 
-
-const MI = 2 ** 20
-const GI = 2 ** 30
 
 export function scenario500 (nodes = 500, durationMs = 60_000): Scenario {
   const matchers = nodes >= 100 ? 4 : 1
   const users = 2
-  return {
-    name: `emulation-bench-${nodes}`,
-    question: `Does gossip reach every subscribed node within 1 s at ${nodes} in-process nodes on 2 cores?`,
-    mode: 'emulation',
-    seed: 500,
-    durationMs,
-    nodes: { providers: nodes - matchers - users, gateways: 0, fizz: 0, slarks: 0, matchers, users },
-    natFraction: 0,
-    latency: { kind: 'constant', ms: 0 },
-    churn: { joinsPerHour: 0, leavesPerHour: 0, fizzDisconnectsPerHour: 0, fizzDowntimeMs: 30_000 },
-    adversaries: {
-      spoofers: { fraction: 0, factor: 1 },
-      lazySlarks: { fraction: 0 },
-      lyingSlarks: { fraction: 0 },
-      spammers: { count: 0, perSecond: 0 },
-      forgers: { count: 0, perSecond: 0 },
-      priceDumpers: { fraction: 0, factor: 1 }
-    },
-    workloads: {
-      perMinute: 30,
-      // Tiers 1–2 only: about 2 in 7 providers bid, as for an order that asks for trust.
-      mix: [{ name: 'web', weight: 1, resources: { cpu: 500, memory: 256 * MI, storage: GI, gpu: 0 }, mode: 'any', minTrustTier: 2, maxPricePerHour: 0.5 }],
-      durationMs: { minMs: 5 * 60_000, maxMs: 60 * 60_000 }
-    },
-    timing: { slotMs: 20_000, eraSlots: 6, bidWindowMs: 1000, heartbeatMs: 10_000 },
-    chain: false
-  }
+  // Tiers 1–2 only: about 2 in 7 providers bid, as for an order that asks for trust.
+  return parseScenario(`
+name: emulation-bench-${nodes}
+question: Does gossip reach every subscribed node within 1 s at ${nodes} in-process nodes on 2 cores?
+mode: emulation
+seed: 500
+duration: ${durationMs}ms
+nodes: { providers: ${nodes - matchers - users}, matchers: ${matchers}, users: ${users}, slarks: 0 }
+latency: { kind: constant, ms: 0ms }
+workloads:
+  perMinute: 30
+  mix: [{ name: web, weight: 1, resources: { cpu: '0.5', memory: 256Mi, storage: 1Gi, gpu: 0 }, mode: any, minTrustTier: 2, maxPricePerHour: '0.5' }]
+  duration: { min: 5m, max: 1h }
+timing: { slot: 20s, eraSlots: 6, bidWindow: 1s, heartbeat: 10s }
+`, `emulation-bench-${nodes}.yaml`)
 }
 
 export async function run (): Promise<BenchResult[]> {
