@@ -1,29 +1,31 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { histogramOf, mergeInto, summarise } from '../src/emulation/distribution.js'
-import { latencyDrawer, poissonTimes, rng } from '../src/emulation/random.js'
+import { poissonTimes } from '../src/emulation/random.js'
+import { latencySampler } from '../src/latency.js'
+import { rng } from '../src/random.js'
 
 const quantile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1]
 
 test('latency draws follow the scenario\'s distribution', () => {
-  const r = rng(1)
-  const logn = Array.from({ length: 20_000 }, latencyDrawer({ kind: 'lognormal', medianMs: 20, p99Ms: 200 }, r))
+  const r = rng(1, 'test')
+  const logn = Array.from({ length: 20_000 }, latencySampler({ kind: 'lognormal', medianMs: 20, p99Ms: 200 }, r))
   assert.ok(Math.abs(quantile(logn, 0.5) - 20) < 1.5, String(quantile(logn, 0.5)))
   assert.ok(Math.abs(quantile(logn, 0.99) - 200) < 30, String(quantile(logn, 0.99)))
-  const uni = Array.from({ length: 5000 }, latencyDrawer({ kind: 'uniform', minMs: 5, maxMs: 15 }, r))
+  const uni = Array.from({ length: 5000 }, latencySampler({ kind: 'uniform', minMs: 5, maxMs: 15 }, r))
   assert.ok(Math.min(...uni) >= 5 && Math.max(...uni) <= 15)
-  const norm = Array.from({ length: 5000 }, latencyDrawer({ kind: 'normal', meanMs: 10, stddevMs: 30 }, r))
+  const norm = Array.from({ length: 5000 }, latencySampler({ kind: 'normal', meanMs: 10, stddevMs: 30 }, r))
   assert.ok(Math.min(...norm) >= 0, 'a delay is never negative')
-  assert.is(latencyDrawer({ kind: 'constant', ms: 7 }, r)(), 7)
+  assert.is(latencySampler({ kind: 'constant', ms: 7 }, r)(), 7)
 })
 
 test('the seed fixes the draws; Poisson arrivals come at their rate', () => {
-  assert.equal(Array.from({ length: 5 }, rng(42)), Array.from({ length: 5 }, rng(42)))
-  assert.not.equal(Array.from({ length: 5 }, rng(42)), Array.from({ length: 5 }, rng(43)))
-  const times = poissonTimes(3600, 3_600_000, rng(3))
+  assert.equal(Array.from({ length: 5 }, rng(42, 'test').next), Array.from({ length: 5 }, rng(42, 'test').next))
+  assert.not.equal(Array.from({ length: 5 }, rng(42, 'test').next), Array.from({ length: 5 }, rng(43, 'test').next))
+  const times = poissonTimes(3600, 3_600_000, rng(3, 'test'))
   assert.ok(times.length > 3400 && times.length < 3800, String(times.length))
   assert.ok(times.every((t, i) => t >= 0 && t < 3_600_000 && (i === 0 || t >= times[i - 1])))
-  assert.equal(poissonTimes(0, 60_000, rng(3)), [])
+  assert.equal(poissonTimes(0, 60_000, rng(3, 'test')), [])
 })
 
 test('a histogram summarises to percentiles, mean, max and a CDF ending at 1', () => {

@@ -6,7 +6,8 @@
 import { parseAmount, perHourToPerSecond } from '@dcn/protocol'
 import type { Scenario, WorkloadKind } from '../scenario/types.js'
 import type { OrderSpecJson, PeerKind } from './messages.js'
-import { poissonTimes, rng, shuffled, weighted, type Rng } from './random.js'
+import { rng, type Rng } from '../random.js'
+import { poissonTimes, shuffled, weighted } from './random.js'
 
 export interface PlannedPeer {
   idx: number
@@ -38,7 +39,7 @@ const fixed = (x: number, digits = 6): string => x.toFixed(digits)
 
 export function providerConfig (i: number, scenario: Scenario, dumper: boolean, r: Rng): Record<string, unknown> {
   const factor = dumper ? scenario.adversaries.priceDumpers.factor : 1
-  const cpuPerHour = (0.02 + r() * 0.08) * factor
+  const cpuPerHour = (0.02 + r.next() * 0.08) * factor
   const gpu = i % 5 === 4 ? { units: 8, model: 'sim-gpu' } : undefined
   return {
     heartbeat: `${scenario.timing.heartbeatMs}ms`,
@@ -62,7 +63,7 @@ export function orderSpec (kind: WorkloadKind, durationS: number): OrderSpecJson
 }
 
 export function makePlan (scenario: Scenario): Plan {
-  const r = rng(scenario.seed)
+  const r = rng(scenario.seed, 'emulation plan')
   const n = scenario.nodes
   const a = scenario.adversaries
   const initial = n.matchers + n.providers + n.users + a.spammers.count + a.forgers.count
@@ -86,13 +87,13 @@ export function makePlan (scenario: Scenario): Plan {
     ? []
     : poissonTimes(w.perMinute * 60, scenario.durationMs, r).map((atMs, k) => {
       const kind = w.mix[weighted(w.mix.map(m => m.weight), r)]
-      const durationS = Math.round((w.durationMs.minMs + r() * (w.durationMs.maxMs - w.durationMs.minMs)) / 1000)
+      const durationS = Math.round((w.durationMs.minMs + r.next() * (w.durationMs.maxMs - w.durationMs.minMs)) / 1000)
       return { atMs, user: users[k % users.length], kind: kind.name, spec: orderSpec(kind, Math.max(1, durationS)) }
     })
   const leaves = poissonTimes(scenario.churn.leavesPerHour, scenario.durationMs, r)
   const joins = poissonTimes(scenario.churn.joinsPerHour, scenario.durationMs, r).map((atMs, k) => {
     const i = n.providers + k
-    const dumper = r() < a.priceDumpers.fraction
+    const dumper = r.next() < a.priceDumpers.fraction
     return { atMs, peer: { idx: initial + k, kind: 'provider' as const, worker: spread(), config: providerConfig(i, scenario, dumper, r), dumper } }
   })
   return { workers, peers, orders, leaves, joins, rng: r }

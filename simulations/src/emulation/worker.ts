@@ -20,7 +20,8 @@ import {
 import { simRuntime } from './sim-runtime.js'
 import { manifestText } from './manifest.js'
 import { addSample, type Histogram } from './distribution.js'
-import { latencyDrawer, rng } from './random.js'
+import { rng } from '../random.js'
+import { latencySampler } from '../latency.js'
 import type {
   Attack, Collect, Collected, JunkCount, OrderOutcome, PeerKind, PeerSpec, Publication, PublicationsReply, PublishOrder, Setup, StartPeers, Started, StartedPeer, StopPeer
 } from './messages.js'
@@ -84,7 +85,7 @@ async function handle (msg: Setup | StartPeers | StopPeer | PublishOrder | Attac
     case 'setup':
       setup = msg
       // No delay at all (not even a timer per chunk) when the scenario asks for none.
-      draw = msg.latency.kind === 'constant' && msg.latency.ms === 0 ? undefined : latencyDrawer(msg.latency, rng(msg.seed))
+      draw = msg.latency.kind === 'constant' && msg.latency.ms === 0 ? undefined : latencySampler(msg.latency, rng(msg.seed, 'link delay'))
       process.send?.({ type: 'ready' })
       return
     case 'start': {

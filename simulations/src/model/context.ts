@@ -2,7 +2,7 @@
 import type { Address, Bid, EraParams, Order } from '@dcn/protocol'
 import type { Scenario } from '../scenario/types.js'
 import type { EventQueue } from './queue.js'
-import type { Rng } from './prng.js'
+import type { Rng } from '../random.js'
 import type { Lease, Node, Slark } from './world.js'
 
 export type ModelEvent =

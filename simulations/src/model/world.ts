@@ -13,7 +13,7 @@
  */
 import { DEFAULT_STAKE_THRESHOLDS, parseAmount, type Address, type ProviderHistory, type ProviderMetrics, type SlarkHistory } from '@dcn/protocol'
 import type { Scenario } from '../scenario/types.js'
-import type { Rng } from './prng.js'
+import type { Rng } from '../random.js'
 
 export type Kind = 'provider' | 'gateway' | 'fizz'
 

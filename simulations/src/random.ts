@@ -1,7 +1,7 @@
 /**
- * The model's randomness: sfc32 seeded through splitmix32 from (scenario seed, stream). Each
- * concern (setup, orders, churn, latency, chain randomness) draws from its own stream, so adding
- * draws to one does not shift the others; nothing reads the clock or Math.random.
+ * The simulations' randomness (both modes): sfc32 seeded through splitmix32 from (scenario seed,
+ * stream). Each concern (setup, orders, churn, latency, chain randomness) draws from its own
+ * stream, so adding draws to one does not shift the others; nothing reads the clock or Math.random.
  */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -1,6 +1,9 @@
-/** One-way delays drawn from the scenario's distribution (model mode: one draw per hop). */
-import type { LatencyDistribution } from '../scenario/types.js'
-import type { Rng } from './prng.js'
+/**
+ * One-way delays drawn from the scenario's distribution: per hop in model mode, per chunk read
+ * from a socket in emulation.
+ */
+import type { LatencyDistribution } from './scenario/types.js'
+import type { Rng } from './random.js'
 
 /** z of the 99th percentile of a standard normal. */
 const Z99 = 2.3263478740408408
