@@ -15,7 +15,7 @@ import {
 } from '@dcn/protocol'
 import { connect } from '../src/client/light-client.js'
 import { buildOrder } from '../src/client/quote.js'
-import { ask, forkWorker, stopWorkers } from '../src/cluster/workers.js'
+import { ask, forkWorker, settleWorkers, stopWorkers, workerStats } from '../src/cluster/workers.js'
 import type { StartMessage } from './worker.js'
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url))
@@ -55,21 +55,6 @@ function providerConfig (i: number): Record<string, unknown> {
   }
 }
 
-/** Each worker's totals; `reset` starts its event-loop delay histogram afresh. */
-async function workerStats (workers: ChildProcess[], reset = false): Promise<Array<Record<string, number>>> {
-  return await Promise.all(workers.map(async w => (await ask<{ type: 'stats', stats: Record<string, number> }>(w, { type: 'stats', reset } as { type: string }, 'stats')).stats))
-}
-
-/** Waits until every worker's event loop is calm (p99 delay < 100 ms over 3 s), at most `maxMs`. */
-async function settle (workers: ChildProcess[], maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs
-  await workerStats(workers, true)
-  while (Date.now() < until) {
-    await new Promise(resolve => setTimeout(resolve, 3000))
-    const stats = await workerStats(workers, true)
-    if (stats.every(st => st.loopDelayP99Ms < 100)) return
-  }
-}
 
 /** order → match latency with `nodes` nodes (1 matcher + providers). */
 export async function orderToMatch (nodes: number, orders: number, windowMs = 1000): Promise<BenchResult> {
@@ -94,7 +79,7 @@ export async function orderToMatch (nodes: number, orders: number, windowMs = 10
     // Start-up (keys, DHT refresh, discovery dials) saturates the cores for a while; measure
     // the steady state, as a user of a running network sees it.
     const settleStarted = Date.now()
-    await settle(workers, 90_000)
+    await settleWorkers(workers, 90_000)
     const wallet = privateKeyToAccount(generatePrivateKey())
     const net = { chainId: DEVNET_CHAIN_ID, bootstrap, tokens: { ...DEVNET_TOKENS } }
     let client: Awaited<ReturnType<typeof connect>> | undefined

@@ -27,5 +27,5 @@ export { connect, type LightClient, type ConnectOptions } from './client/light-c
 export { buildOrder, type QuoteResult } from './client/quote.js'
 export { deploy, type DeploySession, type DeployResult } from './client/deploy.js'
 export type { Runtime, OutputSink, ExecSession, FoundLease, LeaseRef } from './runtime/runtime.js'
-export { ask, forkWorker, stopWorkers, loopDelayMonitor, nodeTotals, type IpcMessage } from './cluster/workers.js'
+export { ask, forkWorker, settleWorkers, stopWorkers, workerStats, loopDelayMonitor, nodeTotals, type IpcMessage } from './cluster/workers.js'
 export { startDevnetChain, type DevnetChain } from './devnet/chain.js'

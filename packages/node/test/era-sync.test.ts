@@ -21,6 +21,7 @@ import {
 import { startDevnetChain, type DevnetChain } from '../src/devnet/chain.js'
 import { loadIdentity } from '../src/identity.js'
 import { Cluster, waitFor, type TestNode } from './helpers/cluster.js'
+import { firstDifference } from './helpers/first-difference.js'
 
 const SLOT_SECONDS = 5
 const ERA_SLOTS = 2
@@ -33,23 +34,10 @@ let c: SettlementClients
 let provider: Address
 const slarks: Record<string, TestNode> = {}
 
-interface SavedEra { hash: Hex, fetchedFrom?: string, report?: { providers: Array<{ address: string, history: { offlineSeconds: number } }> } }
+interface SavedEra { hash: Hex, input?: unknown, fetchedFrom?: string, report?: { providers: Array<{ address: string, history: { offlineSeconds: number } }> } }
 const saved = (name: string, era: number): SavedEra | null => {
   const file = join(slarks[name].dir, 'eras', `${era}.json`)
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as SavedEra : null
-}
-const rawSaved = (name: string, era: number): { hash: string, input: unknown } | null => {
-  const file = join(slarks[name].dir, 'eras', `${era}.json`)
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { hash: string, input: unknown } : null
-}
-/** Where two JSON values first differ (to say why two slarks' reports differ). */
-function firstDifference (a: unknown, b: unknown, path = ''): string | null {
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return JSON.stringify(a) === JSON.stringify(b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
-    if (d !== null) return d
-  }
-  return null
 }
 const settledHash = async (era: number): Promise<Hex | null> => {
   const r = await eraRecord(c, d, BigInt(era))
@@ -154,7 +142,7 @@ test('with slark-3 stopped, the next eras settle only with slark-2\'s vote: it i
   const from = Number(await nextEra(c, d))
   await waitFor(async () => await nextEra(c, d) >= BigInt(from + 2), 150_000, 'two more eras settled by slark-1 and slark-2').catch(async (err: Error) => {
     const stuck = Number(await nextEra(c, d))
-    const [a, b] = [rawSaved('slark-1', stuck), rawSaved('slark-2', stuck)]
+    const [a, b] = [saved('slark-1', stuck), saved('slark-2', stuck)]
     throw new Error(`${err.message}; era ${stuck}: slark-1 ${String(a?.hash)}, slark-2 ${String(b?.hash)}; first difference ${firstDifference(a?.input, b?.input) ?? 'none in the input'}\n${slarks['slark-2'].log().split('\n').filter(l => /era|warn/i.test(l)).slice(-15).join('\n')}`)
   })
   for (const era of [from, from + 1]) {

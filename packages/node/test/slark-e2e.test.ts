@@ -26,6 +26,7 @@ import { silent } from '../src/log.js'
 import { proverHeadroom } from '../src/runtime/challenge-runner.js'
 import { testDocker } from './helpers/docker.js'
 import { waitFor } from './helpers/cluster.js'
+import { firstDifference } from './helpers/first-difference.js'
 
 const MiB = 2 ** 20
 /** Providers this small keep the test's challenges light. */
@@ -134,15 +135,6 @@ test('the lying slark is outvoted: it is never in a majority, the honest ones al
   }
 })
 
-/** Where two JSON values first differ (to say why two slarks' reports differ). */
-function firstDifference (a: unknown, b: unknown, path = ''): string | null {
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return JSON.stringify(a) === JSON.stringify(b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
-    if (d !== null) return d
-  }
-  return null
-}
 
 interface SavedReport { hash: string, input: unknown, report: { payouts: { rewards: Array<{ account: string, amount: string }>, slashes: Array<{ account: string, amount: string }>, delegations: Array<{ slark: string, provider: string, amount: string }> } } }
 const savedReport = (slark: string, era: number): SavedReport =>

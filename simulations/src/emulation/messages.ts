@@ -91,4 +91,3 @@ export interface Collected {
 export interface JunkCount { spamOrders: number, forgedBids: number, failed: number }
 export interface PublicationsReply { type: 'publications', list: Publication[], junk: string[], junkCount: JunkCount }
 
-export interface StatsReply { type: 'stats', stats: Record<string, number> }

@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { DEVNET_CHAIN_ID, parseAmount } from '@dcn/protocol'
-import { ask, forkWorker, startDevnetChain, stopWorkers, type DevnetChain } from '@dcn/node'
+import { ask, forkWorker, settleWorkers, startDevnetChain, stopWorkers, workerStats, type DevnetChain } from '@dcn/node'
 import type { Scenario } from '../scenario/types.js'
 import type { Series, SimResults } from '../results/types.js'
 import { mergeInto, summarise, type Histogram } from './distribution.js'
 import { makePlan, notEmulated, type PlannedPeer } from './plan.js'
 import { shuffled } from './random.js'
-import type { ChainSetup, Collected, OrderOutcome, PeerSpec, PeerStopped, Publication, PublicationsReply, Started, StartedPeer, StatsReply } from './messages.js'
+import type { ChainSetup, Collected, OrderOutcome, PeerSpec, PeerStopped, Publication, PublicationsReply, Started, StartedPeer } from './messages.js'
 
 export interface EmulationOptions {
   onProgress?: (done: number, total: number, label: string) => void
@@ -120,7 +120,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     await startWave(providers.slice(SEED_PROVIDERS), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting providers')
     await startWave(plan.peers.filter(p => p.kind !== 'matcher' && p.kind !== 'provider'), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting users and adversaries')
 
-    const settled = await settle(workers, Math.min(120_000, 10_000 + total * 100))
+    const settled = await settleWorkers(workers, Math.min(120_000, 10_000 + total * 100))
     const startupMs = Date.now() - wallStart
     log(`emulation: ${up.size} peers up after ${Math.round(startupMs / 1000)} s${settled ? '' : ' (event loops still busy)'}`)
     if (!settled) notes.push('the workers\' event loops were still busy (p99 delay ≥ 100 ms) when simulated time started')
@@ -140,7 +140,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
       at(leaveMs, () => {
         const live = [...up.values()].filter(p => p.kind === 'provider' && !seeds.some(s => s.idx === p.idx))
         if (live.length === 0) return
-        const victim = live[Math.floor(r() * live.length)]
+        const victim = live[r.int(live.length)]
         up.delete(victim.idx)
         pending.push(ask<PeerStopped>(workers[victim.planned.worker], { type: 'stop-peer', idx: victim.idx } as { type: string }, 'peer-stopped', m => m.idx === victim.idx).then(m => { stoppedAt.set(m.idx, m.at); sample() }))
       })
@@ -209,21 +209,6 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
   }
 }
 
-async function workerStats (workers: ChildProcess[], reset: boolean): Promise<Array<Record<string, number>>> {
-  return await Promise.all(workers.map(async w => (await ask<StatsReply>(w, { type: 'stats', reset } as { type: string }, 'stats')).stats))
-}
-
-/** Waits until every worker's event loop is calm (p99 delay < 100 ms over 3 s), at most `maxMs`. */
-async function settle (workers: ChildProcess[], maxMs: number): Promise<boolean> {
-  const until = Date.now() + maxMs
-  await workerStats(workers, true)
-  while (Date.now() < until) {
-    await new Promise(resolve => setTimeout(resolve, 3000))
-    const stats = await workerStats(workers, true)
-    if (stats.every(st => st.loopDelayP99Ms < 100)) return true
-  }
-  return false
-}
 
 function addDelivery (results: SimResults, collected: Collected[], t0: number, notes: string[]): void {
   const expected: Record<string, number> = {}

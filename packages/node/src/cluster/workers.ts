@@ -53,6 +53,26 @@ export async function stopWorkers (workers: ChildProcess[], graceMs = 5000): Pro
   }))
 }
 
+/**
+ * Each worker's totals (`{ type: 'stats', reset }` → `{ type: 'stats', stats }`); `reset`
+ * starts its event-loop delay histogram afresh.
+ */
+export async function workerStats (workers: ChildProcess[], reset = false): Promise<Array<Record<string, number>>> {
+  return await Promise.all(workers.map(async w => (await ask<{ type: 'stats', stats: Record<string, number> }>(w, { type: 'stats', reset } as IpcMessage, 'stats')).stats))
+}
+
+/** Waits until every worker's event loop is calm (p99 delay < 100 ms over 3 s), at most `maxMs`; false if it never was. */
+export async function settleWorkers (workers: ChildProcess[], maxMs: number): Promise<boolean> {
+  const until = Date.now() + maxMs
+  await workerStats(workers, true)
+  while (Date.now() < until) {
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const stats = await workerStats(workers, true)
+    if (stats.every(st => st.loopDelayP99Ms < 100)) return true
+  }
+  return false
+}
+
 /** This process's event-loop delay (a worker's health: a lagging loop delays every message). */
 export function loopDelayMonitor (): { histogram: IntervalHistogram, stats: () => Record<string, number> } {
   const histogram = monitorEventLoopDelay({ resolution: 10 })
