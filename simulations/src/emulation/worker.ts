@@ -254,7 +254,14 @@ async function deployOrder (p: Peer, session: DeploySession, msg: PublishOrder):
   }
   try {
     const r = await deploy(session, { text, spec }, { windowMs: msg.windowMs })
-    record({ orderId: r.quote.order.id, bidDeadlineMs: r.quote.order.bidDeadlineMs, leased: r.running, runningAt: r.running ? Date.now() : undefined, ...(r.quote.winner === null ? { reason: r.quote.reason ?? 'unknown' } : {}) })
+    record({
+      orderId: r.quote.order.id,
+      bidDeadlineMs: r.quote.order.bidDeadlineMs,
+      leased: r.running,
+      runningAt: r.running ? Date.now() : undefined,
+      ...(r.quote.winner === null ? { reason: r.quote.reason ?? 'unknown' } : {}),
+      ...(r.running ? {} : { error: `no lease: ${r.quote.reason ?? r.quote.detail}` })
+    })
   } catch (err) {
     record({ orderId: `failed-${String(publishedAt)}`, bidDeadlineMs: publishedAt + msg.windowMs, leased: false, error: (err as Error).message })
   }

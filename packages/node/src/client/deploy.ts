@@ -54,9 +54,10 @@ export async function deploy (s: DeploySession, manifest: { text: string, spec: 
   const client = await connect(net, { wallet: s.wallet, receive: ['bid', 'match', 'no-match'], publish: [TOPICS.orders] })
   try {
     const result = await quote(client, spec, { windowMs: opts.windowMs, chainId: net.chainId, refBlock, untilMatch: true })
-    const decision = result.decisions.find(x => x.signed !== undefined)
-    if (result.winner === null || decision?.signed === undefined) return { running: false, quote: result }
     const w = result.winner
+    // The lease needs the match that names this very bid (matchers may disagree).
+    const decision = w === null ? undefined : result.decisions.find(x => x.signed !== undefined && x.bidHash === w.bidHash)
+    if (w === null || decision?.signed === undefined) return { running: false, quote: result }
     const lease = await createLease(c, d, {
       order: result.order, orderSig: result.orderSig, bid: w.bid, bidSig: w.sig, match: decision.signed.body, matchSig: decision.signed.sig
     }, opts.updating)

@@ -9,6 +9,9 @@ import {
 } from '@dcn/protocol'
 import type { LightClient } from './light-client.js'
 
+/** How long a match waits for its bid to reach us (a gossipsub heartbeat, IHAVE → IWANT, and slack). */
+const BID_CATCH_UP_MS = 2500
+
 export interface QuotedBid {
   bid: Bid
   /** The bidder's EIP-712 signature (what a lease needs). */
@@ -106,8 +109,21 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   let timer: NodeJS.Timeout | undefined
   await Promise.race([gotDecision, new Promise<void>(resolve => { timer = setTimeout(resolve, timeout) })])
   clearTimeout(timer)
+  const held = (hash: Hex | null): boolean => hash !== null && [...bids.values()].some(b => b.bidHash === hash)
   const matched = (): boolean => [...decisions.values()].some(d => d.signed !== undefined)
-  if (decisions.size > 0 && !(opts.untilMatch === true && matched())) await new Promise(resolve => setTimeout(resolve, opts.settleMs ?? 750))
+  const matchedHeld = (): boolean => [...decisions.values()].some(d => d.signed !== undefined && held(d.bidHash))
+  if (decisions.size > 0) {
+    // A match can overtake its bid: the matcher forwards its match at once, while a bid reaches a
+    // client not yet in the matcher's mesh only by the next heartbeat's gossip. Without the bid
+    // there is no lease, so a match whose bid is missing waits out one gossip round for it.
+    const settleUntil = Date.now() + (opts.settleMs ?? 750)
+    const bidUntil = Date.now() + BID_CATCH_UP_MS
+    for (;;) {
+      if (opts.untilMatch === true && matchedHeld()) break
+      if (Date.now() >= (matched() && !matchedHeld() ? Math.max(settleUntil, bidUntil) : settleUntil)) break
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+  }
 
   // Score locally exactly as a matcher without chain state does.
   const all = [...bids.values()]
@@ -117,7 +133,7 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   const quoted = all.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || Number(a.bid.pricePerSecond - b.bid.pricePerSecond))
 
   const ds = [...decisions.values()]
-  const winning = ds.find(d => d.bidHash !== null)
+  const winning = ds.find(d => held(d.bidHash)) ?? ds.find(d => d.bidHash !== null)
   const winner = winning === undefined ? null : quoted.find(b => b.bidHash === winning.bidHash) ?? null
   const loser = ds.find(d => d.reason !== null)
   return {
