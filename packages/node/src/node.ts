@@ -102,6 +102,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     announce: config.announce,
     client: config.role === 'fizz',
     noDht: config.role === 'fizz',
+    pingPeers: config.role === 'fizz' || config.role === 'gateway',
     relay: config.role === 'gateway' ? { allowReservation: async (peer) => await directory?.allows(peer) ?? false } : undefined,
     // Its own dcn_* metrics are enough for a fizz node (libp2p's cost memory it does not have to spare).
     registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry,

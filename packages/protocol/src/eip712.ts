@@ -3,11 +3,12 @@
  * Solidity-friendly so the settlement contracts can verify the same signatures; the domain is
  * `{ name: "dcn", version: "1", chainId }`.
  */
-import { hashTypedData, type TypedDataDomain } from 'viem'
+import type { TypedDataDomain } from 'viem'
 import type { LocalAccount } from 'viem/accounts'
 import { MODES, type Address, type Hex, type MessageBodies, type MessageKind, type SignedMessage } from './types.js'
 import { signerOf } from './messages.js'
 import { recoverDigestSigner } from './secp256k1.js'
+import { domainSeparator, structHasher } from './eip712-hash.js'
 
 const Resources = [
   { name: 'cpu', type: 'uint64' },
@@ -155,9 +156,20 @@ export function typedData<K extends MessageKind> (chainId: number, type: K, body
   } as const
 }
 
-/** The EIP-712 digest of a body: what is signed, and how a bid is named in a match. */
+const hasher = structHasher(EIP712_TYPES)
+const separators = new Map<number, Uint8Array>()
+
+/**
+ * The EIP-712 digest of a body: what is signed, and how a bid is named in a match. Equal to
+ * viem's `hashTypedData(typedData(chainId, type, body))`, several times faster (eip712-hash.ts).
+ */
 export function digest<K extends MessageKind> (chainId: number, type: K, body: MessageBodies[K]): Hex {
-  return hashTypedData(typedData(chainId, type, body) as Parameters<typeof hashTypedData>[0])
+  let separator = separators.get(chainId)
+  if (separator === undefined) {
+    separator = domainSeparator('dcn', '1', chainId)
+    separators.set(chainId, separator)
+  }
+  return hasher.hashTypedData(separator, PRIMARY[type], typedData(chainId, type, body).message)
 }
 
 /** Signs a body with a wallet; the wallet must be the body's signer field. */

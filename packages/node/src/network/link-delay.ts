@@ -35,14 +35,15 @@ function delayReceiving (conn: MultiaddrConnection, draw: DrawDelay): void {
     timer = undefined
     const now = performance.now()
     while (queue.length > 0 && queue[0].at <= now + 0.5) queue.shift()!.run()
-    if (queue.length > 0) timer = setTimeout(pump, queue[0].at - now)
+    if (queue.length > 0) timer = setTimeout(pump, queue[0].at - now).unref()
   }
   const push = (run: () => void): void => {
     const now = performance.now()
     const at = Math.max(last, now + Math.max(0, draw()))
     last = at
     queue.push({ at, run })
-    if (timer === undefined) timer = setTimeout(pump, at - now)
+    // Unref'd: an emulated delay must not keep a process alive once its sockets are gone.
+    if (timer === undefined) timer = setTimeout(pump, at - now).unref()
   }
   rx.onData = (data) => { push(() => { onData(data) }) }
   rx.onTransportClosed = (err) => { push(() => { onClosed(err) }) }
