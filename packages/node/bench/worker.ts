@@ -41,7 +41,8 @@ async function start (msg: StartMessage): Promise<void> {
     const config = buildConfig(raw, { role: msg.role, dataDir: '/nonexistent', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: msg.bootstrap })
     const node = await startNode(config, await ephemeralIdentity(), { log: silent, libp2pMetrics: false })
     if (node.matcher !== undefined) {
-      node.matcher.onDecision = (d) => { process.send?.({ type: 'decision', orderId: d.order.id, decidedAt: d.decidedAt }) }
+      // A withheld decision waited its turn; the one published first is what the user sees.
+      node.matcher.onDecision = (d) => { if (!d.withheld) process.send?.({ type: 'decision', orderId: d.order.id, decidedAt: d.decidedAt }) }
     }
     nodes.push(node)
     addrs.push(node.host.getMultiaddrs().map(String))

@@ -13,6 +13,7 @@ export class NodeMetrics {
   readonly bidsSkipped: Counter<'reason'>
   readonly matchesMade: Counter
   readonly noMatches: Counter<'reason'>
+  readonly decisionsWithheld: Counter
   readonly reservations: Gauge
   readonly heartbeatsSent: Counter
   readonly publishedToNoPeers: Counter<'type'>
@@ -37,6 +38,7 @@ export class NodeMetrics {
     this.bidsSkipped = new Counter({ name: 'dcn_bids_skipped_total', help: 'Orders not bid on, by reason', labelNames: ['reason'], registers: r })
     this.matchesMade = new Counter({ name: 'dcn_matches_made_total', help: 'Matches published', registers: r })
     this.noMatches = new Counter({ name: 'dcn_no_matches_total', help: 'Orders with no winner, by reason', labelNames: ['reason'], registers: r })
+    this.decisionsWithheld = new Counter({ name: 'dcn_decisions_withheld_total', help: 'Decisions not published because another matcher had published the same one first', registers: r })
     this.reservations = new Gauge({ name: 'dcn_reservations_active', help: 'Capacity reservations held for bids', registers: r })
     this.heartbeatsSent = new Counter({ name: 'dcn_heartbeats_sent_total', help: 'Heartbeats published', registers: r })
     this.publishedToNoPeers = new Counter({ name: 'dcn_published_to_no_peers_total', help: 'Messages published while no connected peer was subscribed to their topic', labelNames: ['type'], registers: r })

@@ -9,6 +9,7 @@ import type { LocalAccount } from 'viem/accounts'
 import { KIND_TOPIC, TOPICS, type MessageKind, type Topic } from '@dcn/protocol'
 import { createHost, gossipInternals, type Host } from '../host.js'
 import { Gossip } from '../network/gossip.js'
+import { linkMatchers } from '../network/rendezvous.js'
 import { NodeMetrics } from '../metrics.js'
 import { silent, type Logger } from '../log.js'
 import { UserError } from '../errors.js'
@@ -17,6 +18,8 @@ import type { DrawDelay } from '../network/link-delay.js'
 
 /** How long to wait for gossipsub to graft us into each topic's mesh (one heartbeat and a bit). */
 const MESH_WAIT_MS = 1500
+/** Matchers a client that waits for decisions links to directly (network/rendezvous.ts). */
+const MAX_MATCHER_LINKS = 8
 /** With no subscriber seen this long after connecting, reconnect (a gossip stream open may have failed). */
 const REDIAL_AFTER_MS = 4000
 
@@ -43,7 +46,8 @@ export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<
   const log = opts.log ?? silent
   const host = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: [], client: true, linkDelay: opts.linkDelay })
   const gossip = new Gossip({ host, chainId: net.chainId, wallet: opts.wallet, metrics: new NodeMetrics(), log })
-  const stop = async (): Promise<void> => { await host.stop() }
+  const linking = new AbortController()
+  const stop = async (): Promise<void> => { linking.abort(); await host.stop() }
   const timeoutMs = opts.timeoutMs ?? 10_000
   try {
     const receiveTopics = [...new Set(opts.receive.map(k => KIND_TOPIC[k]))]
@@ -69,6 +73,12 @@ export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<
         await Promise.any(net.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(timeoutMs) }))).catch(() => {})
       }
       await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    if (opts.receive.includes('match') || opts.receive.includes('no-match')) {
+      // In the background: a decision comes after the bid window, by when the links are up.
+      void linkMatchers(host, MAX_MATCHER_LINKS, AbortSignal.any([linking.signal, AbortSignal.timeout(timeoutMs)]))
+        .then(n => { if (n > 0) log.debug('linked to matchers', { count: n }) })
+        .catch((err: Error) => { log.debug('could not link to matchers', { error: err.message }) })
     }
     const meshUntil = Date.now() + MESH_WAIT_MS
     while (Date.now() < meshUntil && !receiveTopics.every(t => gossipInternals(host).getMeshPeers(t).length > 0)) {

@@ -30,7 +30,6 @@ export interface RendezvousOptions {
 export function startMatcherRendezvous (host: Host, log: Logger, opts: RendezvousOptions): () => void {
   const dht = host.services.dht
   if (dht === undefined) return () => {}
-  const self = host.peerId.toString()
   let announced = false
   let announcedAt = 0
   let stopped = false
@@ -46,15 +45,7 @@ export function startMatcherRendezvous (host: Host, log: Logger, opts: Rendezvou
         announcedAt = Date.now()
       }
       const connected = new Set(host.getPeers().map(String))
-      const found = new Map<string, PeerInfo>()
-      for await (const evt of dht.findProviders(MATCHERS_KEY, { signal })) {
-        if (evt.name !== 'PROVIDER') continue
-        for (const p of evt.providers) {
-          const id = p.id.toString()
-          if (id !== self && !found.has(id) && p.multiaddrs.length > 0) found.set(id, p)
-        }
-      }
-      const picks = [...found.values()].slice(0, opts.maxMatchers ?? 32)
+      const picks = await findMatchers(host, opts.maxMatchers ?? 32, signal)
       let dialled = 0
       await Promise.allSettled(picks.map(async p => {
         // Not only dialled but kept, also a link kad-dht happened to make: libp2p redials a
@@ -84,4 +75,38 @@ export function startMatcherRendezvous (host: Host, log: Logger, opts: Rendezvou
   }
   schedule()
   return () => { stopped = true; clearTimeout(timer) }
+}
+
+/** Up to `max` matchers announced under MATCHERS_KEY (not this node), with their addresses. */
+export async function findMatchers (host: Host, max: number, signal: AbortSignal): Promise<PeerInfo[]> {
+  const dht = host.services.dht
+  if (dht === undefined) return []
+  const self = host.peerId.toString()
+  const found = new Map<string, PeerInfo>()
+  for await (const evt of dht.findProviders(MATCHERS_KEY, { signal })) {
+    if (evt.name !== 'PROVIDER') continue
+    for (const p of evt.providers) {
+      const id = p.id.toString()
+      if (id !== self && !found.has(id) && p.multiaddrs.length > 0) found.set(id, p)
+    }
+    if (found.size >= max) break
+  }
+  return [...found.values()].slice(0, max)
+}
+
+/**
+ * A user's client links to the matchers directly. A matcher publishes its decision to every
+ * subscribed peer it is connected to, so a client linked to it hears that decision at once. A
+ * client that hears decisions only through other peers' meshes misses some: as a newcomer it
+ * is the first to be pruned from a full mesh, and gossip about a missed message reaches it only
+ * by chance.
+ */
+export async function linkMatchers (host: Host, max: number, signal: AbortSignal): Promise<number> {
+  const connected = new Set(host.getPeers().map(String))
+  const picks = (await findMatchers(host, max, signal)).filter(p => !connected.has(p.id.toString()))
+  const dialled = await Promise.allSettled(picks.map(async p => {
+    await host.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
+    await host.dial(p.id, { signal })
+  }))
+  return dialled.filter(d => d.status === 'fulfilled').length
 }

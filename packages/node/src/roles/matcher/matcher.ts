@@ -6,6 +6,9 @@
  *
  * Chain-derived inputs (standing, beacon) come from a `ChainView`; without a chain the view
  * trusts each bid's declared tier and uses a zero beacon, which every matcher agrees on.
+ *
+ * Several matchers take turns to publish (turns.ts): a decision another matcher has already
+ * published is withheld, one that differs is always published.
  */
 import {
   ZERO_HASH, digest, explain, selectWinner, selfDeclaredStanding,
@@ -15,6 +18,7 @@ import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
 import type { Logger } from '../../log.js'
 import { ProviderDirectory } from './directory.js'
+import { MatcherTurns } from './turns.js'
 
 export interface ChainView {
   beacon: (refBlock: number) => Promise<Hex>
@@ -34,6 +38,8 @@ interface Book {
   bids: Map<string, Bid>
   timer?: NodeJS.Timeout
   decided: boolean
+  /** Decisions other matchers published for this order: the winning bid's hash, null for no match. */
+  heard: Array<Hex | null>
   /** When the order expires, the book is dropped. */
   until: number
 }
@@ -45,17 +51,26 @@ export interface MatcherOptions {
   wallet: `0x${string}`
   chainId: number
   graceMs: number
+  /** How long each matcher's turn to publish a decision lasts (turns.ts); default 400 ms. */
+  turnMs?: number
   chain?: ChainView
   now?: () => number
 }
 
-export interface Decision { order: Order, selection: Selection, decidedAt: number }
+export interface Decision {
+  order: Order
+  selection: Selection
+  decidedAt: number
+  /** Not published: another matcher had published the same decision. */
+  withheld: boolean
+}
 
 export class Matcher {
   readonly directory: ProviderDirectory
   private readonly books = new Map<Hex, Book>()
   private readonly now: () => number
   private readonly chain: ChainView
+  private readonly turns: MatcherTurns
   private sweeper?: NodeJS.Timeout
   /** Called after each decision (benchmarks and tests observe latency here). */
   onDecision?: (d: Decision) => void
@@ -64,6 +79,7 @@ export class Matcher {
     this.now = opts.now ?? Date.now
     this.chain = opts.chain ?? offlineChainView
     this.directory = new ProviderDirectory(30_000, this.now)
+    this.turns = new MatcherTurns(opts.wallet, this.now)
   }
 
   start (): void {
@@ -71,6 +87,8 @@ export class Matcher {
     gossip.on('order', (m) => { this.onOrder(m.body) })
     gossip.on('bid', (m) => { this.onBid(m.body) })
     gossip.on('heartbeat', (m) => { this.directory.update(m.body) })
+    gossip.on('match', (m) => { this.heard(m.body.matcher, m.body.orderId, m.body.bidHash, m.body.expiry) })
+    gossip.on('no-match', (m) => { this.heard(m.body.matcher, m.body.orderId, null, m.body.expiry) })
     this.sweeper = setInterval(() => { this.sweep() }, 10_000)
     this.sweeper.unref()
   }
@@ -90,7 +108,7 @@ export class Matcher {
   private book (orderId: Hex, until: number): Book {
     let b = this.books.get(orderId)
     if (b === undefined) {
-      b = { bids: new Map(), decided: false, until }
+      b = { bids: new Map(), decided: false, heard: [], until }
       this.books.set(orderId, b)
     }
     return b
@@ -117,6 +135,12 @@ export class Matcher {
     if (!b.bids.has(bid.bidder)) b.bids.set(bid.bidder, bid)
   }
 
+  private heard (matcher: Hex, orderId: Hex, bidHash: Hex | null, expiry: number): void {
+    this.turns.seen(matcher)
+    if (!this.books.has(orderId) && this.books.size >= MAX_BOOKS) return
+    this.book(orderId, expiry * 1000).heard.push(bidHash)
+  }
+
   private async decide (orderId: Hex): Promise<void> {
     const b = this.books.get(orderId)
     if (b?.order === undefined || b.decided) return
@@ -125,14 +149,23 @@ export class Matcher {
     const bids = [...b.bids.values()].filter(x => x.createdMs <= order.bidDeadlineMs)
     const [beacon, standing] = await Promise.all([this.chain.beacon(order.refBlock), this.chain.standing(order.refBlock, bids)])
     const selection = selectWinner(order, bids, { beacon, standing })
-    const now = this.now()
-    const expiry = order.expiry
     const { gossip, metrics, log } = this.opts
+    const place = this.turns.place(orderId)
+    if (place > 0) await new Promise(resolve => setTimeout(resolve, place * (this.opts.turnMs ?? 400)))
+    const now = this.now()
+    const mine = selection.winner === null ? null : digest(this.opts.chainId, 'bid', selection.winner.bid)
+    if (b.heard.includes(mine)) {
+      metrics.decisionsWithheld.inc()
+      log.debug('decision withheld: another matcher published the same', { order: orderId, place })
+      this.onDecision?.({ order, selection, decidedAt: now, withheld: true })
+      return
+    }
+    const expiry = order.expiry
     const matcher = this.opts.wallet.toLowerCase() as `0x${string}`
     if (selection.winner !== null) {
       const w = selection.winner.bid
       await gossip.publish('match', {
-        orderId, bidHash: digest(this.opts.chainId, 'bid', w), bidder: w.bidder, pricePerSecond: w.pricePerSecond,
+        orderId, bidHash: mine!, bidder: w.bidder, pricePerSecond: w.pricePerSecond,
         matcher, bids: bids.length, createdMs: now, expiry
       })
       metrics.matchesMade.inc()
@@ -150,7 +183,7 @@ export class Matcher {
       metrics.noMatches.inc({ reason })
       log.info('no match', { order: orderId, reason, detail })
     }
-    this.onDecision?.({ order, selection, decidedAt: now })
+    this.onDecision?.({ order, selection, decidedAt: now, withheld: false })
   }
 
   private sweep (): void {
