@@ -8,6 +8,7 @@ import { createHost, gossipInternals, type Host } from './host.js'
 import { Gossip } from './network/gossip.js'
 import { startDiscovery } from './network/discovery.js'
 import { startMatcherRendezvous } from './network/rendezvous.js'
+import { keepSubscribersLinked } from './network/subscriber-links.js'
 import { startBootstrap } from './network/bootstrap.js'
 import { startStreamWatchdog } from './network/stream-watchdog.js'
 import { NodeMetrics } from './metrics.js'
@@ -88,6 +89,9 @@ export interface StartOptions {
   linkDelay?: DrawDelay
 }
 
+/** Links a matcher keeps at most (other roles: libp2p's default of 300). */
+const MATCHER_MAX_CONNECTIONS = 2000
+
 export async function startNode (config: NodeConfig, identity: Identity, opts: StartOptions = {}): Promise<DcnNode> {
   const log = opts.log ?? logger(config.role)
   const registry = new Registry()
@@ -107,7 +111,9 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
     // Its own dcn_* metrics are enough for a fizz node (libp2p's cost memory it does not have to spare).
     registry: opts.libp2pMetrics === false || config.role === 'fizz' ? undefined : registry,
     linkDelay: opts.linkDelay,
-    maxConnections: opts.maxConnections
+    // A matcher is the hub of the market: every provider's bids and heartbeats reach it over a
+    // direct link (providers relay neither), so it needs room for far more links than a peer.
+    maxConnections: opts.maxConnections ?? (config.role === 'matcher' ? MATCHER_MAX_CONNECTIONS : undefined)
   }).catch((err: Error) => {
     const refused = /reservation failed with status (\w+)/.exec(err.message)
     if (refused !== null) throw new UserError(`the gateway refused this fizz node a relay reservation (${refused[1]}); is it registered under that gateway?`, 1)
@@ -190,6 +196,8 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       // Relay the market so every node strengthens the mesh; role services come with their packages.
       for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
     }
+    // Bids and heartbeats go only to subscribers a provider is linked to: keep those links.
+    if (config.role === 'provider' || config.role === 'gateway') stoppers.push(keepSubscribersLinked(host, [TOPICS.bids, TOPICS.heartbeats]))
     stoppers.push(startBootstrap(host, [...config.bootstrap, ...(config.gateway === undefined ? [] : [config.gateway])], log))
     // A fizz node sells through its gateway and needs no gossip; its gateway keeps its link.
     if (config.role !== 'fizz') stoppers.push(startStreamWatchdog(host, log, metrics, (peer) => node.gateway?.isFizz(peer) ?? false))

@@ -27,11 +27,11 @@ import type {
 } from './messages.js'
 
 /**
- * Each emulated node keeps at most this many connections (a real node's default is 300). On one
- * machine every connection's upkeep — pings, gossip control, DHT refreshes — is paid by the same
- * two cores: left at the default, 50 idle nodes hold ~35 connections each and spend ~9 ms of CPU
- * per node per second; at 20, ~10 connections and ~4 ms (measured here). Matchers keep the
- * default: every provider's bids and heartbeats reach them over a direct link.
+ * Each emulated node but the matchers keeps at most this many connections (a real node's default
+ * is 300). On one machine every connection's upkeep — keepalives, gossip control, DHT refreshes —
+ * is paid by the same two cores, and left at the default, DHT lookups leave each node with ~35
+ * links. Matchers keep their role's default: every provider's bids and heartbeats reach them
+ * over a direct link.
  */
 const MAX_CONNECTIONS = 20
 
