@@ -197,7 +197,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       for (const t of [TOPICS.orders, TOPICS.matches, TOPICS.heartbeats]) gossip.join(t)
     }
     // Bids and heartbeats go only to subscribers a provider is linked to: keep those links.
-    if (config.role === 'provider' || config.role === 'gateway') stoppers.push(keepSubscribersLinked(host, [TOPICS.bids, TOPICS.heartbeats]))
+    if (config.role === 'provider' || config.role === 'gateway') stoppers.push(keepSubscribersLinked(host, gossip, [TOPICS.bids, TOPICS.heartbeats]))
     stoppers.push(startBootstrap(host, [...config.bootstrap, ...(config.gateway === undefined ? [] : [config.gateway])], log))
     // A fizz node sells through its gateway and needs no gossip; its gateway keeps its link.
     if (config.role !== 'fizz') stoppers.push(startStreamWatchdog(host, log, metrics, (peer) => node.gateway?.isFizz(peer) ?? false))

@@ -9,6 +9,10 @@ import { KEEP_ALIVE } from '@libp2p/interface'
 import { TOPICS } from '@dcn/protocol'
 import { createHost, type Host } from '../src/host.js'
 import { keepSubscribersLinked } from '../src/network/subscriber-links.js'
+import { Gossip } from '../src/network/gossip.js'
+import { NodeMetrics } from '../src/metrics.js'
+import { silent } from '../src/log.js'
+import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts'
 
 const host = async (): Promise<Host> => await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
 
@@ -21,7 +25,8 @@ test('a peer subscribing to bids is kept linked; one subscribing only to orders 
   const provider = await host()
   const matcher = await host()
   const other = await host()
-  const stop = keepSubscribersLinked(provider, [TOPICS.bids, TOPICS.heartbeats])
+  const gossip = new Gossip({ host: provider, chainId: 31337, wallet: privateKeyToAccount(generatePrivateKey()), metrics: new NodeMetrics(), log: silent })
+  const stop = keepSubscribersLinked(provider, gossip, [TOPICS.bids, TOPICS.heartbeats])
   try {
     matcher.services.pubsub.subscribe(TOPICS.bids)
     other.services.pubsub.subscribe(TOPICS.orders)

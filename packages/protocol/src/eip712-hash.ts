@@ -7,6 +7,7 @@
  * (an out-of-range integer or a malformed address throws), and tests compare both on random
  * bodies of every type.
  */
+import { bytesToHex } from 'viem'
 import { keccak256Bytes, uint256Word } from './keccak-wasm.js'
 
 export interface TypedField { name: string, type: string }
@@ -14,7 +15,6 @@ export type StructTypes = Record<string, readonly TypedField[]>
 
 const encoder = new TextEncoder()
 const HEX = /^0x[0-9a-fA-F]*$/
-const toHex = (b: Uint8Array): `0x${string}` => `0x${Buffer.from(b).toString('hex')}`
 
 function hexOf (value: unknown, bytes: number | null, what: string): Uint8Array {
   if (typeof value !== 'string' || !HEX.test(value) || value.length % 2 !== 0 || (bytes !== null && value.length !== 2 + 2 * bytes)) {
@@ -87,7 +87,7 @@ export function structHasher (types: StructTypes): {
   return {
     hashStruct,
     hashTypedData: (domainSeparator, primary, value) =>
-      toHex(keccak256Bytes(Uint8Array.of(0x19, 0x01), domainSeparator, hashStruct(primary, value)))
+      bytesToHex(keccak256Bytes(Uint8Array.of(0x19, 0x01), domainSeparator, hashStruct(primary, value)))
   }
 }
 

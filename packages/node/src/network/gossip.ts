@@ -6,6 +6,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
 import type { LocalAccount } from 'viem/accounts'
 import {
   GossipValidator, KIND_TOPIC, encode, sign,
@@ -83,11 +84,11 @@ export class Gossip {
     return res.recipients.length
   }
 
-  /** Calls `fn` whenever a connected peer announces a subscription to `topic`; returns a remover. */
-  onPeerSubscribed (topic: Topic, fn: () => void): () => void {
+  /** Calls `fn` with the peer whenever a connected peer announces a subscription to `topic`; returns a remover. */
+  onPeerSubscribed (topic: Topic, fn: (peer: PeerId) => void): () => void {
     const pubsub = this.opts.host.services.pubsub
-    const listener = (evt: CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
-      if (evt.detail.subscriptions.some(s => s.topic === topic && s.subscribe)) fn()
+    const listener = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
+      if (evt.detail.subscriptions.some(s => s.topic === topic && s.subscribe)) fn(evt.detail.peerId)
     }
     pubsub.addEventListener('subscription-change', listener)
     return () => { pubsub.removeEventListener('subscription-change', listener) }

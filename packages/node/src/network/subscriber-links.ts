@@ -6,17 +6,16 @@
  * its next bootstrap round. A peer that subscribes to one of these topics is tagged keep-alive:
  * pruned last, and redialled by libp2p when its link drops.
  */
-import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
+import { KEEP_ALIVE } from '@libp2p/interface'
+import type { Topic } from '@dcn/protocol'
 import type { Host } from '../host.js'
+import type { Gossip } from './gossip.js'
 
 const TAG = `${KEEP_ALIVE}-dcn-subscriber`
 
-export function keepSubscribersLinked (host: Host, topics: string[]): () => void {
-  const pubsub = host.services.pubsub
-  const listener = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
-    if (!evt.detail.subscriptions.some(s => s.subscribe && topics.includes(s.topic))) return
-    host.peerStore.merge(evt.detail.peerId, { tags: { [TAG]: { value: 100 } } }).catch(() => {})
-  }
-  pubsub.addEventListener('subscription-change', listener)
-  return () => { pubsub.removeEventListener('subscription-change', listener) }
+export function keepSubscribersLinked (host: Host, gossip: Gossip, topics: Topic[]): () => void {
+  const removers = topics.map(t => gossip.onPeerSubscribed(t, (peer) => {
+    host.peerStore.merge(peer, { tags: { [TAG]: { value: 100 } } }).catch(() => {})
+  }))
+  return () => { for (const remove of removers) remove() }
 }
