@@ -19,6 +19,7 @@ import { registryAttributes, type NodeConfig } from './config.js'
 import { BidEngine } from './roles/provider/bid-engine.js'
 import { Heartbeats } from './roles/provider/heartbeat.js'
 import { Matcher } from './roles/matcher/matcher.js'
+import { serveOrderBooks } from './roles/matcher/book-service.js'
 import { joinChain } from './roles/provider/chain.js'
 import { prepareLeasing } from './roles/provider/leasing.js'
 import { FizzDirectory } from './roles/gateway/directory.js'
@@ -168,6 +169,7 @@ export async function startNode (config: NodeConfig, identity: Identity, opts: S
       // Matchers relay the slarks' votes too: more paths between committee members.
       gossip.join(TOPICS.attestations)
       node.matcher = matcher
+      stoppers.push(await serveOrderBooks(host, matcher, log))
       // Bids and heartbeats reach the other matchers only through links between matchers.
       stoppers.push(startMatcherRendezvous(host, log, { intervalMs: opts.rendezvousMs ?? 30_000 }))
       stoppers.push(() => { matcher.stop() })

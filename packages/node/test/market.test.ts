@@ -5,7 +5,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { join } from 'node:path'
-import { selectWinner, selfDeclaredStanding, ZERO_HASH, type Bid, type Order } from '@dcn/protocol'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { DEVNET_CHAIN_ID, DEVNET_TOKENS, TOPICS, parseManifest, selectWinner, selfDeclaredStanding, ZERO_HASH, type Bid, type Order } from '@dcn/protocol'
+import { connect } from '../src/client/light-client.js'
+import { quote as quoteWith } from '../src/client/quote.js'
 import { Cluster, counter, manifest, providerConfig, waitFor, type TestNode } from './helpers/cluster.js'
 
 interface QuoteJson {
@@ -111,6 +114,24 @@ test('two matchers pick the same winner, and take turns to publish it', async ()
   const saved = await withheld()
   assert.ok(saved >= 1, 'no decision was withheld')
   assert.is(published + saved, 4, `published ${published}, withheld ${saved}`)
+})
+
+test('a client that never hears a bid on gossip gets them from the matcher that decided, the winner\'s with them', async () => {
+  // Not subscribed to bids at all: every bid it shows came over /dcn/bids from the matcher.
+  const wallet = privateKeyToAccount(generatePrivateKey())
+  const client = await connect({ chainId: DEVNET_CHAIN_ID, bootstrap: [matcher.addr], tokens: DEVNET_TOKENS }, { wallet, receive: ['match', 'no-match'], publish: [TOPICS.orders] })
+  try {
+    const spec = parseManifest(manifest({ cpu: '1', memory: '1Gi' }), { tokens: DEVNET_TOKENS }).order
+    const q = await quoteWith(client, spec, { windowMs: 1500, chainId: DEVNET_CHAIN_ID })
+    assert.is(q.bids.length, 5, 'all five bids, from the matcher')
+    assert.ok(q.winner !== null, q.detail)
+    const signed = q.decisions.filter(d => d.signed !== undefined && d.bidHash === q.winner!.bidHash)
+    assert.ok(signed.length > 0, 'a signed match names the bid we hold')
+    const predicted = selectWinner(q.order, q.bids.map(b => b.bid), { beacon: ZERO_HASH, standing: selfDeclaredStanding })
+    assert.is(q.winner.bid.bidder, predicted.winner?.bid.bidder, 'the bids handed over are the ones the matcher scored')
+  } finally {
+    await client.stop()
+  }
 })
 
 test('status and metrics', async () => {

@@ -19,6 +19,8 @@ export const PROTOCOLS = {
   tunnel: '/dcn/tunnel/1.0.0',
   challenge: '/dcn/challenge/1.0.0',
   fizz: '/dcn/fizz/1.0.0',
+  /** An order's signed bids, from a matcher that decided it (order-book.ts). */
+  bids: '/dcn/bids/1.0.0',
   /** A settled era's payouts and histories, slark to slark (era/settled.ts). */
   era: '/dcn/era/1.0.0',
   kad: '/dcn/kad/1.0.0'

@@ -10,6 +10,7 @@
  * - `parseManifest`: the YAML manifest → OrderSpec, errors with field and line.
  * - `Frames`: length-prefixed JSON and channel frames over a libp2p stream (no sockets of its own).
  * - access: signed manifest delivery and lease requests (status, events, logs, exec) of a lease's owner.
+ * - order-book: `/dcn/bids/1.0.0`, a client asking a matcher for the bids of an order it decided.
  * - units: CPU, sizes, durations, token amounts.
  * - `bls`: min-pk BLS12-381 with blst (`BLS_BACKEND`): keys, sign/verify, aggregation,
  *   fast-aggregate-verify, proofs of possession, EIP-2537 point encodings, signer bitmaps.
@@ -42,6 +43,7 @@ export * from './score.js'
 export { keccak256Bytes, hexBytes, uint256Word } from './keccak-wasm.js'
 export * from './manifest.js'
 export * from './access.js'
+export * from './order-book.js'
 export * from './frames.js'
 export * from './pricing.js'
 export * from './bls/index.js'

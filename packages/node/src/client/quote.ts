@@ -8,9 +8,12 @@ import {
   type Bid, type Hex, type NoMatchReason, type Order, type OrderSpec, type SignedMessage, type Stage
 } from '@dcn/protocol'
 import type { LightClient } from './light-client.js'
+import { fetchBids } from './order-book.js'
 
-/** How long a match waits for its bid to reach us (a gossipsub heartbeat, IHAVE → IWANT, and slack). */
+/** How long a match waits for its bid to reach us (asked of the matcher, or by gossip). */
 const BID_CATCH_UP_MS = 2500
+/** Matchers asked for the bids they scored that we missed (order-book.ts). */
+const MAX_BOOK_FETCHES = 2
 
 export interface QuotedBid {
   bid: Bid
@@ -24,6 +27,8 @@ export interface QuotedBid {
 
 export interface MatcherDecision {
   matcher: string
+  /** The matcher's peer id (it published the decision). */
+  peer: string
   winner: Bid['bidder'] | null
   bidHash: Hex | null
   reason: NoMatchReason | null
@@ -86,22 +91,29 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   let firstDecision: (() => void) | undefined
   const gotDecision = new Promise<void>(resolve => { firstDecision = resolve })
 
-  client.gossip.on('bid', (m) => {
+  const hold = (m: SignedMessage<'bid'>): void => {
     if (m.body.orderId !== order.id || bids.has(m.body.bidder)) return
     bids.set(m.body.bidder, { bid: m.body, sig: m.sig, bidHash: digest(opts.chainId, 'bid', m.body), score: null, excludedBy: null })
-  })
+  }
+  client.gossip.on('bid', hold)
+  // A decision that scored more bids than we hold: ask its matcher for them (gossip reaches a
+  // fresh client only once it is in a matcher's mesh, and a match without its bid is no lease).
+  const fetches: Array<Promise<void>> = []
   const decided = (d: MatcherDecision): void => {
     if (decisions.has(d.matcher)) return
     decisions.set(d.matcher, d)
+    if (d.bids > bids.size && d.peer !== '' && fetches.length < MAX_BOOK_FETCHES) {
+      fetches.push(fetchBids(client, d.peer, order.id, BID_CATCH_UP_MS).then(got => { got.forEach(hold) }, () => {}))
+    }
     firstDecision?.()
   }
-  client.gossip.on('match', (m) => {
+  client.gossip.on('match', (m, peer) => {
     if (m.body.orderId !== order.id) return
-    decided({ matcher: m.body.matcher, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs, signed: m })
+    decided({ matcher: m.body.matcher, peer, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs, signed: m })
   })
-  client.gossip.on('no-match', (m) => {
+  client.gossip.on('no-match', (m, peer) => {
     if (m.body.orderId !== order.id) return
-    decided({ matcher: m.body.matcher, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
+    decided({ matcher: m.body.matcher, peer, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
   })
 
   const { msg: signedOrder } = await client.gossip.publish('order', order)
@@ -113,9 +125,7 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
   const matched = (): boolean => [...decisions.values()].some(d => d.signed !== undefined)
   const matchedHeld = (): boolean => [...decisions.values()].some(d => d.signed !== undefined && held(d.bidHash))
   if (decisions.size > 0) {
-    // A match can overtake its bid: the matcher forwards its match at once, while a bid reaches a
-    // client not yet in the matcher's mesh only by the next heartbeat's gossip. Without the bid
-    // there is no lease, so a match whose bid is missing waits out one gossip round for it.
+    // A match whose bid is missing waits for it: asked of the matcher (above), or by gossip.
     const settleUntil = Date.now() + (opts.settleMs ?? 750)
     const bidUntil = Date.now() + BID_CATCH_UP_MS
     for (;;) {
@@ -123,6 +133,8 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
       if (Date.now() >= (matched() && !matchedHeld() ? Math.max(settleUntil, bidUntil) : settleUntil)) break
       await new Promise(resolve => setTimeout(resolve, 25))
     }
+    // Every bid the asked matchers hand over is shown (deploy does not wait once it has its bid).
+    if (opts.untilMatch !== true || !matchedHeld()) await Promise.all(fetches)
   }
 
   // Score locally exactly as a matcher without chain state does.

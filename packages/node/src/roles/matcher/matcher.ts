@@ -12,7 +12,7 @@
  */
 import {
   ZERO_HASH, digest, explain, selectWinner, selfDeclaredStanding,
-  type Bid, type Hex, type Order, type Standing, type Selection
+  type Bid, type Hex, type Order, type SignedMessage, type Standing, type Selection
 } from '@dcn/protocol'
 import type { Gossip } from '../../network/gossip.js'
 import type { NodeMetrics } from '../../metrics.js'
@@ -35,9 +35,12 @@ const MAX_BOOKS = 20_000
 
 interface Book {
   order?: Order
-  bids: Map<string, Bid>
+  /** By bidder; the bidder's signature is kept to hand the bid to clients that missed it (book-service.ts). */
+  bids: Map<string, { bid: Bid, sig?: Hex }>
   timer?: NodeJS.Timeout
   decided: boolean
+  /** The winning bidder once decided. */
+  winner?: string
   /** Decisions other matchers published for this order: the winning bid's hash, null for no match. */
   heard: Array<Hex | null>
   /** When the order expires, the book is dropped. */
@@ -85,7 +88,7 @@ export class Matcher {
   start (): void {
     const { gossip } = this.opts
     gossip.on('order', (m) => { this.onOrder(m.body) })
-    gossip.on('bid', (m) => { this.onBid(m.body) })
+    gossip.on('bid', (m) => { this.onBid(m.body, m.sig) })
     gossip.on('heartbeat', (m) => { this.directory.update(m.body) })
     gossip.on('match', (m) => { this.heard(m.body.matcher, m.body.orderId, m.body.bidHash, m.body.expiry) })
     gossip.on('no-match', (m) => { this.heard(m.body.matcher, m.body.orderId, null, m.body.expiry) })
@@ -126,13 +129,23 @@ export class Matcher {
     }, wait)
   }
 
-  onBid (bid: Bid): void {
+  onBid (bid: Bid, sig?: Hex): void {
     // A bid may overtake its order on another path: keep it until the order is known, within bounds.
     if (!this.books.has(bid.orderId) && (this.books.size >= MAX_BOOKS || bid.expiry * 1000 > this.now() + 15 * 60_000)) return
     const b = this.book(bid.orderId, bid.expiry * 1000)
     if (b.decided) return
     if (b.order !== undefined && bid.createdMs > b.order.bidDeadlineMs) return
-    if (!b.bids.has(bid.bidder)) b.bids.set(bid.bidder, bid)
+    if (!b.bids.has(bid.bidder)) b.bids.set(bid.bidder, { bid, sig })
+  }
+
+  /** The signed bids of an order this matcher has decided, the winner first (none before the decision). */
+  signedBids (orderId: Hex): Array<SignedMessage<'bid'>> {
+    const b = this.books.get(orderId)
+    if (b?.order === undefined || !b.decided) return []
+    const deadline = b.order.bidDeadlineMs
+    const out: Array<SignedMessage<'bid'>> = []
+    for (const { bid, sig } of b.bids.values()) if (sig !== undefined && bid.createdMs <= deadline) out.push({ type: 'bid', body: bid, sig })
+    return out.sort((x, y) => Number(y.body.bidder === b.winner) - Number(x.body.bidder === b.winner))
   }
 
   private heard (matcher: Hex, orderId: Hex, bidHash: Hex | null, expiry: number): void {
@@ -146,9 +159,10 @@ export class Matcher {
     if (b?.order === undefined || b.decided) return
     b.decided = true
     const order = b.order
-    const bids = [...b.bids.values()].filter(x => x.createdMs <= order.bidDeadlineMs)
+    const bids = [...b.bids.values()].map(x => x.bid).filter(x => x.createdMs <= order.bidDeadlineMs)
     const [beacon, standing] = await Promise.all([this.chain.beacon(order.refBlock), this.chain.standing(order.refBlock, bids)])
     const selection = selectWinner(order, bids, { beacon, standing })
+    b.winner = selection.winner?.bid.bidder
     const { gossip, metrics, log } = this.opts
     const place = this.turns.place(orderId)
     if (place > 0) await new Promise(resolve => setTimeout(resolve, place * (this.opts.turnMs ?? 400)))
