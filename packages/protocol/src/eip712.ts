@@ -178,7 +178,10 @@ export async function sign<K extends MessageKind> (account: LocalAccount, chainI
   if (signer.toLowerCase() !== account.address.toLowerCase()) {
     throw new Error(`cannot sign a ${type} for ${signer} with wallet ${account.address}`)
   }
-  const sig = await account.signTypedData(typedData(chainId, type, body) as Parameters<LocalAccount['signTypedData']>[0])
+  // The same signature either way; signing the digest skips viem's typed-data hashing (10× slower).
+  const sig = account.sign !== undefined
+    ? await account.sign({ hash: digest(chainId, type, body) })
+    : await account.signTypedData(typedData(chainId, type, body) as Parameters<LocalAccount['signTypedData']>[0])
   return { type, body, sig } as SignedMessage<K>
 }
 

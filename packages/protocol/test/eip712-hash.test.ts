@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { hashTypedData } from 'viem'
-import { EIP712_TYPES, digest, domain, typedData, type Address, type MessageKind, type MessageBodies } from '../src/index.js'
+import { privateKeyToAccount } from 'viem/accounts'
+import { EIP712_TYPES, digest, domain, sign, typedData, walletFromKey, type Address, type MessageKind, type MessageBodies } from '../src/index.js'
 import { structHasher, domainSeparator } from '../src/eip712-hash.js'
 import { CHAIN_ID, makeBid, makeEraVote, makeHeartbeat, makeMatch, makeNoMatch, makeOrder, makeReveal, makeVote, prng, randomBytes } from './fixtures.js'
 
@@ -70,6 +71,17 @@ test('values viem refuses are refused, naming the field', () => {
     const message = { ...good, [field]: value }
     assert.throws(() => viemDigest('Match', message), undefined, `viem accepts ${field} = ${String(value)}`)
     assert.throws(() => hasher.hashTypedData(separator, 'Match', message), error, `${field} = ${String(value)}`)
+  }
+})
+
+test('sign() over the fast digest gives the very signature viem\'s signTypedData gives, with viem\'s account and the native one', async () => {
+  const key = '0x59c6995e998f97a5a0044966f0945389dc9c86dae88c7a8412f4603b6b78690d'
+  const viemAccount = privateKeyToAccount(key)
+  const bodies = { order: makeOrder(viemAccount.address), bid: makeBid(viemAccount.address), heartbeat: makeHeartbeat(viemAccount.address) }
+  for (const [kind, body] of Object.entries(bodies) as Array<[MessageKind, MessageBodies[MessageKind]]>) {
+    const expected = await viemAccount.signTypedData(typedData(CHAIN_ID, kind, body) as Parameters<typeof viemAccount.signTypedData>[0])
+    assert.is((await sign(viemAccount, CHAIN_ID, kind, body)).sig, expected, `${kind} with viem's account`)
+    assert.is((await sign(walletFromKey(key), CHAIN_ID, kind, body)).sig, expected, `${kind} with the native account`)
   }
 })
 

@@ -2,9 +2,10 @@
  * Emulation mode: the scenario played by real dcn nodes on this machine, in real time.
  *
  * The peers (plan.ts) run in worker processes (worker.ts) so every core works. Start-up goes in
- * waves — matchers first, then ten seed providers, then the rest — and each provider bootstraps
- * to one matcher (round robin) and two seed providers: providers do not subscribe to bids or
- * heartbeats, so their bids reach a matcher only over a direct connection (gossipsub fanout),
+ * waves — matchers first, then ten seed providers, users and adversaries, then the other
+ * providers — and each provider bootstraps to one matcher (round robin) and two seed providers:
+ * providers do not subscribe to bids or heartbeats, so their bids reach a matcher only over a
+ * direct connection (gossipsub fanout),
  * as in a deployment where providers bootstrap to the matchers. DHT random walks add links up
  * to eight per node. Once every worker's event loop is calm, simulated time starts: users
  * publish signed orders at the scenario's Poisson rate, providers leave and join, spammers and
@@ -117,8 +118,11 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     // none would be (the lists are made before the wave starts), leaving the matchers unlinked.
     for (const m of matchers) await startWave([m], p => matchers.filter(o => o.idx < p.idx).flatMap(o => loopback(up.get(o.idx))), 'starting matchers')
     await startWave(seeds, p => matcherAddr(p.idx), 'starting seed providers')
-    await startWave(providers.slice(SEED_PROVIDERS), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting providers')
+    // Users and adversaries join before the bulk of providers: joining a network whose workers
+    // are still busy starting hundreds of nodes, a light client's handshakes timed out (users are
+    // around while providers come and go; their orders start with simulated time either way).
     await startWave(plan.peers.filter(p => p.kind !== 'matcher' && p.kind !== 'provider'), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting users and adversaries')
+    await startWave(providers.slice(SEED_PROVIDERS), p => [...matcherAddr(p.idx), ...seedAddrs()], 'starting providers')
 
     const settled = await settleWorkers(workers, Math.min(120_000, 10_000 + total * 100))
     const startupMs = Date.now() - wallStart
@@ -300,7 +304,7 @@ function workerNotes (stats: Array<Record<string, number>>, startupMs: number, w
   const peers = stats.reduce((n, st) => n + st.peers, 0)
   return [
     `event-loop delay per worker during the run — ${lag}`,
-    `the workers used ${cores.toFixed(2)} cores on average during the run (${(cores * 1000 / Math.max(1, peers)).toFixed(1)} ms of CPU per peer per second); ${stats.reduce((n, st) => n + st.rssMiB, 0).toFixed(0)} MiB resident in all`,
+    `the workers used ${cores.toFixed(2)} cores on average during the run (${(cores * 1000 / Math.max(1, peers)).toFixed(1)} ms of CPU per peer per second); ${stats.reduce((n, st) => n + st.rssMiB, 0).toFixed(0)} MiB resident in all; ${(stats.reduce((n, st) => n + (st.linksOpenedPerS ?? 0), 0) / 2).toFixed(1)} links opened per second (a Noise handshake each)`,
     `start-up and settling took ${(startupMs / 1000).toFixed(0)} s (not simulated time); ${workers} worker processes on ${cpus().length} cores; load average ${l1.toFixed(1)} (1 min) ${l5.toFixed(1)} (5 min) at the end — other work on this machine shows up as latency`
   ]
 }

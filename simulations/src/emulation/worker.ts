@@ -66,6 +66,8 @@ const loop = loopDelayMonitor()
 /** CPU time since the last reset (a `stats` with `reset`). */
 let cpuSince = process.cpuUsage()
 let cpuSinceAt = performance.now()
+/** Connections opened by this worker's peers since the last reset (a handshake each; both ends count). */
+let linksOpened = 0
 let setup: Setup | undefined
 let draw: (() => number) | undefined
 
@@ -122,11 +124,12 @@ async function handle (msg: Setup | StartPeers | StopPeer | PublishOrder | Attac
       for (const [k, v] of Object.entries(departed)) if (k !== 'nodes') totals[k] = (totals[k] ?? 0) + v
       const cpu = process.cpuUsage(cpuSince)
       const cpuCores = (cpu.user + cpu.system) / 1000 / Math.max(1, performance.now() - cpuSinceAt)
-      const stats = { ...totals, ...loop.stats(), cpuCores, rssMiB: process.memoryUsage().rss / 2 ** 20, peers: [...peers.values()].filter(p => p.stoppedAt === undefined).length }
+      const stats = { ...totals, ...loop.stats(), cpuCores, linksOpenedPerS: linksOpened * 1000 / Math.max(1, performance.now() - cpuSinceAt), rssMiB: process.memoryUsage().rss / 2 ** 20, peers: [...peers.values()].filter(p => p.stoppedAt === undefined).length }
       if (msg.reset === true) {
         loop.histogram.reset()
         cpuSince = process.cpuUsage()
         cpuSinceAt = performance.now()
+        linksOpened = 0
       }
       process.send?.({ type: 'stats', stats })
       return
@@ -198,6 +201,7 @@ async function startPeer (spec: PeerSpec): Promise<StartedPeer> {
     await Promise.any(spec.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(20_000) })))
     peer = { idx: spec.idx, kind: spec.kind, host, wallet: privateKeyToAccount(generatePrivateKey()), topics: [], startedAt: now(), receipts, orders: new Map(), decisions: new Map() }
   }
+  peer.host.addEventListener('connection:open', () => { linksOpened++ })
   peers.set(spec.idx, peer)
   return { idx: peer.idx, kind: peer.kind, addrs: peer.host.getMultiaddrs().map(String), topics: peer.topics, wallet: peer.wallet.address.toLowerCase(), at: peer.startedAt }
 }

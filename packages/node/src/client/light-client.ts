@@ -55,7 +55,7 @@ export async function connect (net: NetworkInfo, opts: ConnectOptions): Promise<
     const errors: string[] = []
     const dials = net.bootstrap.map(async a => await host.dial(multiaddr(a), { signal: AbortSignal.timeout(timeoutMs) }).catch((err: Error) => { errors.push(`${a}: ${err.message}`); throw err }))
     await Promise.any(dials).catch(() => {
-      throw new UserError(`cannot reach the network (${errors[0] ?? 'no bootstrap address'})`, 1)
+      throw new UserError(`cannot reach the network (${errors.length === 0 ? 'no bootstrap address' : errors.join('; ')})`, 1)
     })
     const pubsub = host.services.pubsub
     // Every topic we use needs a connected peer subscribed to it. The mesh (a graft accepted)
