@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { privateKeyToAccount } from 'viem/accounts'
 import { DEVNET_TOKENS, type Bid, type MessageBodies, type MessageKind, type Order } from '@dcn/protocol'
 import { Matcher } from '../src/roles/matcher/matcher.js'
+import { MAX_TURN_MS, MIN_TURN_MS, MatcherTurns } from '../src/roles/matcher/turns.js'
 import { NodeMetrics } from '../src/metrics.js'
 import { silent } from '../src/log.js'
 import { buildOrder } from '../src/client/quote.js'
@@ -110,6 +111,23 @@ test('matchers take turns: each decision is published once; one that differs is 
     a.m.stop()
     b.m.stop()
   }
+})
+
+test('a turn lasts as long as other matchers\' decisions take to arrive: 1.5× their p90 delay, within bounds', () => {
+  let now = 1_000_000
+  const turns = new MatcherTurns(wallets[0], () => now)
+  assert.is(turns.turnMs(), MIN_TURN_MS, 'nothing heard yet')
+  for (let i = 0; i < 20; i++) turns.seen(wallets[1], now - 100)
+  assert.is(turns.turnMs(), MIN_TURN_MS, 'a quick network keeps the shortest turn')
+  for (let i = 0; i < 20; i++) turns.seen(wallets[1], now - 2000)
+  assert.is(turns.turnMs(), 3000, 'decisions arriving 2 s late: 3 s turns')
+  turns.seen(wallets[0], now - 60_000)
+  assert.is(turns.turnMs(), 3000, 'its own decisions do not count')
+  for (let i = 0; i < 32; i++) turns.seen(wallets[1], now - 60_000)
+  assert.is(turns.turnMs(), MAX_TURN_MS, 'at most MAX_TURN_MS')
+  now += 1
+  for (let i = 0; i < 32; i++) turns.seen(wallets[1], now + 5000)
+  assert.is(turns.turnMs(), MIN_TURN_MS, 'only the last 32 count, and a clock ahead of ours counts as no delay')
 })
 
 test.run()

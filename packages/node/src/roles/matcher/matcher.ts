@@ -30,14 +30,6 @@ export const offlineChainView: ChainView = {
   standing: async () => selfDeclaredStanding
 }
 
-/**
- * A backup matcher's turn: long enough for the first copy of a decision to reach it on a loaded
- * network. At 500 emulated nodes, 400 ms turns still let 2.4 copies of each decision out (the
- * first took longer to arrive), and decisions were 70 % of all broadcast messages. Only a
- * failover waits this long: the first matcher publishes at once.
- */
-export const DEFAULT_TURN_MS = 1000
-
 /** Orders (and bids awaiting their order) tracked at once. */
 const MAX_BOOKS = 20_000
 
@@ -62,7 +54,7 @@ export interface MatcherOptions {
   wallet: `0x${string}`
   chainId: number
   graceMs: number
-  /** How long each matcher's turn to publish a decision lasts (turns.ts); default DEFAULT_TURN_MS. */
+  /** How long each matcher's turn to publish a decision lasts; by default it follows how late other matchers' decisions arrive (turns.ts). */
   turnMs?: number
   chain?: ChainView
   now?: () => number
@@ -98,8 +90,8 @@ export class Matcher {
     gossip.on('order', (m) => { this.onOrder(m.body) })
     gossip.on('bid', (m) => { this.onBid(m.body, m.sig) })
     gossip.on('heartbeat', (m) => { this.directory.update(m.body) })
-    gossip.on('match', (m) => { this.heard(m.body.matcher, m.body.orderId, m.body.bidHash, m.body.expiry) })
-    gossip.on('no-match', (m) => { this.heard(m.body.matcher, m.body.orderId, null, m.body.expiry) })
+    gossip.on('match', (m) => { this.heard(m.body.matcher, m.body.orderId, m.body.bidHash, m.body.expiry, m.body.createdMs) })
+    gossip.on('no-match', (m) => { this.heard(m.body.matcher, m.body.orderId, null, m.body.expiry, m.body.createdMs) })
     this.sweeper = setInterval(() => { this.sweep() }, 10_000)
     this.sweeper.unref()
   }
@@ -156,8 +148,8 @@ export class Matcher {
     return out.sort((x, y) => Number(y.body.bidder === b.winner) - Number(x.body.bidder === b.winner))
   }
 
-  private heard (matcher: Hex, orderId: Hex, bidHash: Hex | null, expiry: number): void {
-    this.turns.seen(matcher)
+  private heard (matcher: Hex, orderId: Hex, bidHash: Hex | null, expiry: number, createdMs: number): void {
+    this.turns.seen(matcher, createdMs)
     if (!this.books.has(orderId) && this.books.size >= MAX_BOOKS) return
     this.book(orderId, expiry * 1000).heard.push(bidHash)
   }
@@ -173,7 +165,7 @@ export class Matcher {
     b.winner = selection.winner?.bid.bidder
     const { gossip, metrics, log } = this.opts
     const place = this.turns.place(orderId)
-    if (place > 0) await new Promise(resolve => setTimeout(resolve, place * (this.opts.turnMs ?? DEFAULT_TURN_MS)))
+    if (place > 0) await new Promise(resolve => setTimeout(resolve, place * (this.opts.turnMs ?? this.turns.turnMs())))
     const now = this.now()
     const mine = selection.winner === null ? null : digest(this.opts.chainId, 'bid', selection.winner.bid)
     if (b.heard.includes(mine)) {
