@@ -43,6 +43,8 @@ interface Book {
   winner?: string
   /** Decisions other matchers published for this order: the winning bid's hash, null for no match. */
   heard: Array<Hex | null>
+  /** Told of each decision heard while this matcher waits its turn. */
+  onHeard?: () => void
   /** When the order expires, the book is dropped. */
   until: number
 }
@@ -151,7 +153,9 @@ export class Matcher {
   private heard (matcher: Hex, orderId: Hex, bidHash: Hex | null, expiry: number, createdMs: number): void {
     this.turns.seen(matcher, createdMs)
     if (!this.books.has(orderId) && this.books.size >= MAX_BOOKS) return
-    this.book(orderId, expiry * 1000).heard.push(bidHash)
+    const b = this.book(orderId, expiry * 1000)
+    b.heard.push(bidHash)
+    b.onHeard?.()
   }
 
   private async decide (orderId: Hex): Promise<void> {
@@ -165,9 +169,16 @@ export class Matcher {
     b.winner = selection.winner?.bid.bidder
     const { gossip, metrics, log } = this.opts
     const place = this.turns.place(orderId)
-    if (place > 0) await new Promise(resolve => setTimeout(resolve, place * (this.opts.turnMs ?? this.turns.turnMs())))
-    const now = this.now()
     const mine = selection.winner === null ? null : digest(this.opts.chainId, 'bid', selection.winner.bid)
+    // Wait out the turns before ours, unless our decision is heard first: then withhold at once.
+    if (place > 0 && !b.heard.includes(mine)) {
+      await new Promise<void>(resolve => {
+        const done = (): void => { clearTimeout(timer); b.onHeard = undefined; resolve() }
+        const timer = setTimeout(done, place * (this.opts.turnMs ?? this.turns.turnMs()))
+        b.onHeard = () => { if (b.heard.includes(mine)) done() }
+      })
+    }
+    const now = this.now()
     if (b.heard.includes(mine)) {
       metrics.decisionsWithheld.inc()
       log.debug('decision withheld: another matcher published the same', { order: orderId, place })
