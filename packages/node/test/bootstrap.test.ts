@@ -3,7 +3,6 @@
  * full peer that prunes us at once is redialled only on a growing backoff; one lost after a long
  * link is dialled again at once. Real libp2p hosts over TCP.
  */
-import { createServer } from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createLibp2p, type Libp2p } from 'libp2p'
@@ -15,26 +14,11 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { startBootstrap } from '../src/network/bootstrap.js'
 import { silent } from '../src/log.js'
+import { freePort } from '../src/devnet/devnet.js'
+import { waitFor } from './helpers/cluster.js'
 
 async function host (listen: string[], privateKey?: PrivateKey): Promise<Libp2p> {
   return await createLibp2p({ privateKey, addresses: { listen }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()], connectionMonitor: { enabled: false } })
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
-
-async function waitFor (cond: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > until) return false
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-  return true
 }
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
@@ -48,7 +32,7 @@ test('a bootstrap peer that is not listening yet is dialled until it is reached'
   try {
     await sleep(1200)
     seed = await host([`/ip4/127.0.0.1/tcp/${port}`], key)
-    assert.ok(await waitFor(() => node.getPeers().length === 1, 2000), 'reached once it listens')
+    await waitFor(async () => node.getPeers().length === 1, 2000, 'the peer to be reached once it listens')
   } finally {
     stop()
     await Promise.all([node.stop(), seed?.stop()])
@@ -72,12 +56,12 @@ test('a peer that prunes us at once is redialled on a growing backoff; one lost 
     assert.ok(opens.length >= 3 && opens.length <= 5, `${opens.length} dials in 4 s (at most 5 with the backoff, ~20 without)`)
     assert.ok(gaps.every((g, i) => g >= 350 && (i === 0 || g >= gaps[i - 1] * 1.5 || g >= 1500)), `gaps grow: ${gaps.join(', ')} ms`)
     prune = false
-    assert.ok(await waitFor(() => node.getPeers().length === 1, 3000), 'the backoff ends in a dial')
+    await waitFor(async () => node.getPeers().length === 1, 3000, 'the backoff to end in a dial')
     // A link that lasted longer than dropMinMs and is then lost is redialled at once.
     await sleep(600)
     const before = opens.length
     await Promise.all(seed.getConnections().map(async c => { await c.close() }))
-    assert.ok(await waitFor(() => opens.length > before && node.getPeers().length === 1, 1000), 'redialled at once')
+    await waitFor(async () => opens.length > before && node.getPeers().length === 1, 1000, 'a redial at once')
   } finally {
     stop()
     await Promise.all([node.stop(), seed.stop()])
