@@ -84,11 +84,11 @@ export class Gossip {
     return res.recipients.length
   }
 
-  /** Calls `fn` with the peer whenever a connected peer announces a subscription to `topic`; returns a remover. */
-  onPeerSubscribed (topic: Topic, fn: (peer: PeerId) => void): () => void {
+  /** Calls `fn` with the peer whenever a connected peer announces a subscription to one of `topics` (once per announcement); returns a remover. */
+  onPeerSubscribed (topics: readonly Topic[], fn: (peer: PeerId) => void): () => void {
     const pubsub = this.opts.host.services.pubsub
     const listener = (evt: CustomEvent<{ peerId: PeerId, subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
-      if (evt.detail.subscriptions.some(s => s.topic === topic && s.subscribe)) fn(evt.detail.peerId)
+      if (evt.detail.subscriptions.some(s => s.subscribe && topics.includes(s.topic as Topic))) fn(evt.detail.peerId)
     }
     pubsub.addEventListener('subscription-change', listener)
     return () => { pubsub.removeEventListener('subscription-change', listener) }

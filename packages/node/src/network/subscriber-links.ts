@@ -14,8 +14,7 @@ import type { Gossip } from './gossip.js'
 const TAG = `${KEEP_ALIVE}-dcn-subscriber`
 
 export function keepSubscribersLinked (host: Host, gossip: Gossip, topics: Topic[]): () => void {
-  const removers = topics.map(t => gossip.onPeerSubscribed(t, (peer) => {
+  return gossip.onPeerSubscribed(topics, (peer) => {
     host.peerStore.merge(peer, { tags: { [TAG]: { value: 100 } } }).catch(() => {})
-  }))
-  return () => { for (const remove of removers) remove() }
+  })
 }

@@ -33,10 +33,13 @@ export const offlineChainView: ChainView = {
 /** Orders (and bids awaiting their order) tracked at once. */
 const MAX_BOOKS = 20_000
 
+/** A bid and its bidder's signature, kept to hand the bid to clients that missed it (book-service.ts). */
+interface HeldBid { bid: Bid, sig?: Hex }
+
 interface Book {
   order?: Order
-  /** By bidder; the bidder's signature is kept to hand the bid to clients that missed it (book-service.ts). */
-  bids: Map<string, { bid: Bid, sig?: Hex }>
+  /** By bidder. */
+  bids: Map<string, HeldBid>
   timer?: NodeJS.Timeout
   decided: boolean
   /** The winning bidder once decided. */
@@ -47,6 +50,11 @@ interface Book {
   onHeard?: () => void
   /** When the order expires, the book is dropped. */
   until: number
+}
+
+/** The book's bids made by the deadline (one that overtook its order may be late). */
+function onTime (b: Book, order: Order): HeldBid[] {
+  return [...b.bids.values()].filter(x => x.bid.createdMs <= order.bidDeadlineMs)
 }
 
 export interface MatcherOptions {
@@ -144,9 +152,8 @@ export class Matcher {
   signedBids (orderId: Hex): Array<SignedMessage<'bid'>> {
     const b = this.books.get(orderId)
     if (b?.order === undefined || !b.decided) return []
-    const deadline = b.order.bidDeadlineMs
     const out: Array<SignedMessage<'bid'>> = []
-    for (const { bid, sig } of b.bids.values()) if (sig !== undefined && bid.createdMs <= deadline) out.push({ type: 'bid', body: bid, sig })
+    for (const { bid, sig } of onTime(b, b.order)) if (sig !== undefined) out.push({ type: 'bid', body: bid, sig })
     return out.sort((x, y) => Number(y.body.bidder === b.winner) - Number(x.body.bidder === b.winner))
   }
 
@@ -163,7 +170,7 @@ export class Matcher {
     if (b?.order === undefined || b.decided) return
     b.decided = true
     const order = b.order
-    const bids = [...b.bids.values()].map(x => x.bid).filter(x => x.createdMs <= order.bidDeadlineMs)
+    const bids = onTime(b, order).map(x => x.bid)
     const [beacon, standing] = await Promise.all([this.chain.beacon(order.refBlock), this.chain.standing(order.refBlock, bids)])
     const selection = selectWinner(order, bids, { beacon, standing })
     b.winner = selection.winner?.bid.bidder

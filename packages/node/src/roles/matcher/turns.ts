@@ -32,10 +32,10 @@ export class MatcherTurns {
   constructor (private readonly self: Address, private readonly now: () => number) {}
 
   /** A decision by `matcher`, made at `createdMs` (its signed time), was seen. */
-  seen (matcher: Address, createdMs?: number): void {
+  seen (matcher: Address, createdMs: number): void {
     const now = this.now()
     this.lastSeen.set(matcher.toLowerCase() as Address, now)
-    if (createdMs === undefined || matcher.toLowerCase() === this.self.toLowerCase()) return
+    if (matcher.toLowerCase() === this.self.toLowerCase()) return
     this.delays.push(Math.max(0, now - createdMs))
     if (this.delays.length > DELAY_SAMPLES) this.delays.shift()
   }

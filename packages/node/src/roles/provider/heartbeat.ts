@@ -56,7 +56,7 @@ export class Heartbeats {
       )
     }
     this.schedule(firstAfterMs, tick)
-    this.unsubscribe = this.opts.gossip.onPeerSubscribed(TOPICS.heartbeats, () => { if (!heard) this.schedule(0, tick) })
+    this.unsubscribe = this.opts.gossip.onPeerSubscribed([TOPICS.heartbeats], () => { if (!heard) this.schedule(0, tick) })
   }
 
   private schedule (ms: number, fn: () => void): void {
