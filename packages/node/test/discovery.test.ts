@@ -1,0 +1,32 @@
+/**
+ * Discovery (network/discovery.ts): a node short of links dials peers it already knows of, as
+ * many as it lacks, with no DHT at all. Real libp2p hosts over TCP.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createHost, type Host } from '../src/host.js'
+import { startDiscovery } from '../src/network/discovery.js'
+import { silent } from '../src/log.js'
+import { waitFor } from './helpers/cluster.js'
+
+const host = async (): Promise<Host> => await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], noDht: true })
+
+test('a node short of links dials known peers, only as many as it lacks', async () => {
+  const [node, first, ...known] = await Promise.all([host(), host(), host(), host(), host()])
+  const stop = startDiscovery(node, silent, { targetPeers: 3, intervalMs: 200 })
+  try {
+    await node.dial(first.getMultiaddrs()[0])
+    for (const k of known) await node.peerStore.merge(k.peerId, { multiaddrs: k.getMultiaddrs() })
+    await waitFor(async () => node.getPeers().length === 3, 5000, 'two more links, from the peer store')
+    // Three known peers, two slots: a few more rounds add nothing.
+    await new Promise(resolve => setTimeout(resolve, 800))
+    assert.is(node.getPeers().length, 3)
+    assert.ok(node.getPeers().some(p => p.equals(first.peerId)), 'the first link is kept')
+  } finally {
+    stop()
+    await Promise.all([node, first, ...known].map(async h => { await h.stop() }))
+  }
+})
+
+test.run()
