@@ -34,6 +34,8 @@ export interface Plan {
 const REGIONS = ['eu-west', 'us-east', 'ap-south']
 /** Peers per worker process: enough that start-up and gossip, not IPC, dominate. */
 const PEERS_PER_WORKER = 60
+/** Matchers beyond this many share the matchers' workers (a process each costs ~200 MiB). */
+const MATCHER_WORKERS = 8
 
 const fixed = (x: number, digits = 6): string => x.toFixed(digits)
 
@@ -67,19 +69,26 @@ export function makePlan (scenario: Scenario): Plan {
   const n = scenario.nodes
   const a = scenario.adversaries
   const initial = n.matchers + n.providers + n.users + a.spammers.count + a.forgers.count
-  const workers = Math.max(2, Math.ceil(initial / PEERS_PER_WORKER))
+  // Each matcher has a worker process of its own, as it would have a machine of its own: the
+  // kernel shares the cores out per process, and a matcher sharing a worker with 55 providers got
+  // no more CPU than a worker of providers only, so on busy cores it decided seconds late. Users
+  // and adversaries (light) join the matchers' workers; providers fill the others.
+  const own = Math.min(n.matchers, MATCHER_WORKERS)
+  const bulk = Math.max(own === 0 ? 2 : 1, Math.ceil((initial - own) / PEERS_PER_WORKER))
+  const workers = own + bulk
   const peers: PlannedPeer[] = []
-  // Matchers go round robin from worker 0, everything else continues the round from worker 1 on.
-  for (let i = 0; i < n.matchers; i++) peers.push({ idx: peers.length, kind: 'matcher', worker: i % workers, config: {} })
+  for (let i = 0; i < n.matchers; i++) peers.push({ idx: peers.length, kind: 'matcher', worker: i % own, config: {} })
   const dumpers = new Set(shuffled([...Array(n.providers).keys()], r).slice(0, Math.round(a.priceDumpers.fraction * n.providers)))
-  let next = 1
-  const spread = (): number => next++ % workers
+  let nextBulk = 0
+  const spread = (): number => own + nextBulk++ % bulk
+  let nextLight = 0
+  const light = (): number => own === 0 ? spread() : nextLight++ % own
   for (let i = 0; i < n.providers; i++) {
     peers.push({ idx: peers.length, kind: 'provider', worker: spread(), config: providerConfig(i, scenario, dumpers.has(i), r), dumper: dumpers.has(i) })
   }
-  for (let i = 0; i < n.users; i++) peers.push({ idx: peers.length, kind: 'user', worker: spread() })
-  for (let i = 0; i < a.spammers.count; i++) peers.push({ idx: peers.length, kind: 'spammer', worker: spread() })
-  for (let i = 0; i < a.forgers.count; i++) peers.push({ idx: peers.length, kind: 'forger', worker: spread() })
+  for (let i = 0; i < n.users; i++) peers.push({ idx: peers.length, kind: 'user', worker: light() })
+  for (let i = 0; i < a.spammers.count; i++) peers.push({ idx: peers.length, kind: 'spammer', worker: light() })
+  for (let i = 0; i < a.forgers.count; i++) peers.push({ idx: peers.length, kind: 'forger', worker: light() })
 
   const users = peers.filter(p => p.kind === 'user').map(p => p.idx)
   const w = scenario.workloads
