@@ -6,7 +6,7 @@
  * providers — and each provider bootstraps to one matcher (round robin) and two seed providers:
  * providers do not subscribe to bids or heartbeats, so their bids reach a matcher only over a
  * direct connection (gossipsub fanout), as in a deployment where providers bootstrap to the
- * matchers. DHT random walks add links up to eight per node. Once every worker's event loop is
+ * matchers. Discovery adds links up to eight per node. Once every worker's event loop is
  * calm, simulated time starts: users publish signed orders at the scenario's Poisson rate,
  * providers leave and join, spammers and forgers publish junk. Afterwards every worker reports
  * what its peers published and received, and delivery is counted over every (message,
