@@ -11,7 +11,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { StrictNoSign, gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
@@ -135,12 +135,6 @@ export async function createHost (opts: HostOptions): Promise<Host> {
       dcutr: dcutr(),
       ...(relay === undefined ? {} : { relay: circuitRelayServer({ reservations: { applyDefaultLimit: false, maxReservations: 1024 } }) }),
       pubsub: gossipsub({
-        // Every dcn message carries its author's EIP-712 signature, checked by the validator; a
-        // second (Ed25519) signature by the publishing peer cost a sign per publish, a verify per
-        // message on every node (6–7 % of a loaded node's CPU at 500 emulated nodes) and ~100
-        // bytes per message. Messages are told apart by content (msgIdFn), as in Ethereum's
-        // consensus gossip.
-        globalSignaturePolicy: StrictNoSign,
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         // IDONTWANT pays off for large messages; every dcn message is a few hundred bytes to a

@@ -46,20 +46,19 @@ export class GossipValidator {
   }
 
   /**
-   * A message that conflicts with one already accepted (same id, other content) is ignored, not
-   * rejected: gossip carries no origin (messages are signed by their authors' wallets, not by
-   * gossipsub), so the peer handing it over may be an honest relay that accepted the other version
-   * first. Only one version is ever accepted either way.
+   * `relayed`: the peer handing us the message is not the one that published it. A message that
+   * conflicts with one already accepted (same id, other content) is rejected from its publisher,
+   * but only ignored from a relay: an honest relay may have accepted the other version first.
    */
-  async validate (topic: Topic | string, data: Uint8Array): Promise<Verdict> {
+  async validate (topic: Topic | string, data: Uint8Array, opts: { relayed?: boolean } = {}): Promise<Verdict> {
     try {
-      return await this.check(topic, data)
+      return await this.check(topic, data, opts.relayed === true)
     } catch (err) {
       return { result: 'reject', reason: `validator error: ${(err as Error).message}` }
     }
   }
 
-  private async check (topic: string, data: Uint8Array): Promise<Verdict> {
+  private async check (topic: string, data: Uint8Array, relayed: boolean): Promise<Verdict> {
     const decoded = decode(data)
     if (!decoded.ok) return { result: 'reject', reason: decoded.reason }
     const msg = decoded.msg
@@ -77,7 +76,7 @@ export class GossipValidator {
     if (semantic !== null) return { result: 'reject', reason: semantic }
 
     const key = replayKey(msg.type, msg.body)
-    const prior = this.replayed(key, msg.sig, now)
+    const prior = this.replayed(key, msg.sig, now, relayed)
     if (prior !== null) return prior
 
     if (!await verifySignature(this.chainId, msg)) return { result: 'reject', reason: 'bad signature' }
@@ -87,17 +86,20 @@ export class GossipValidator {
 
     // Another message under the same key may have been accepted while this one was being
     // verified (gossipsub validates concurrently): check again, or both would be accepted.
-    const raced = this.replayed(key, msg.sig, now)
+    const raced = this.replayed(key, msg.sig, now, relayed)
     if (raced !== null) return raced
     this.remember(key, msg.sig, now)
     return { result: 'accept', msg }
   }
 
   /** The verdict for a key already seen inside the replay window, or null. */
-  private replayed (key: string, sig: string, now: number): Verdict | null {
+  private replayed (key: string, sig: string, now: number, relayed: boolean): Verdict | null {
     const prior = this.seen.get(key)
     if (prior === undefined || prior.at < now - MAX_MESSAGE_AGE_MS) return null
-    return { result: 'ignore', reason: prior.sig === sig ? 'duplicate' : 'conflicts with an accepted message (same id, other content)' }
+    if (prior.sig === sig) return { result: 'ignore', reason: 'duplicate' }
+    return relayed
+      ? { result: 'ignore', reason: 'conflicts with an accepted message (relayed)' }
+      : { result: 'reject', reason: 'replayed: same id with different content' }
   }
 
   private remember (key: string, sig: string, now: number): void {

@@ -49,7 +49,7 @@ test('accepts every kind on its own topic', async () => {
   }
   // a matcher decides once per order: a no-match after its match for the same order is a replay
   const nm = await sign(alice, CHAIN_ID, 'no-match', makeNoMatch(alice.address))
-  expect(await val.validate(TOPICS.matches, encode(nm)), 'ignore', 'same id, other content')
+  expect(await val.validate(TOPICS.matches, encode(nm)), 'reject', 'same id with different content')
 })
 
 test('rejects a message on the wrong topic', async () => {
@@ -140,17 +140,25 @@ test('a duplicate is ignored', async () => {
   expect(await validator().validate(TOPICS.orders, data), 'accept')
 })
 
-test('the same id with different content is ignored: one version only is ever accepted', async () => {
+test('the same id with different content is rejected as a replay', async () => {
   const val = validator()
   expect(await val.validate(TOPICS.orders, await signedOrder()), 'accept')
-  expect(await val.validate(TOPICS.orders, await signedOrder({ nonce: 8n })), 'ignore', 'same id, other content')
+  expect(await val.validate(TOPICS.orders, await signedOrder({ nonce: 8n })), 'reject', 'same id with different content')
   // a different id is a different order
   expect(await val.validate(TOPICS.orders, await signedOrder({ id: hash('order-2') })), 'accept')
   // bids: one per order and bidder
   const b1 = encode(await sign(alice, CHAIN_ID, 'bid', makeBid(alice.address)))
   const b2 = encode(await sign(alice, CHAIN_ID, 'bid', makeBid(alice.address, { pricePerSecond: 1n })))
   expect(await val.validate(TOPICS.bids, b1), 'accept')
-  expect(await val.validate(TOPICS.bids, b2), 'ignore', 'same id, other content')
+  expect(await val.validate(TOPICS.bids, b2), 'reject', 'same id with different content')
+})
+
+test('a conflicting message handed on by a relay is ignored, not rejected (the relay may be honest)', async () => {
+  const val = validator()
+  expect(await val.validate(TOPICS.orders, await signedOrder(), { relayed: true }), 'accept')
+  const conflict = await signedOrder({ nonce: 9n })
+  expect(await val.validate(TOPICS.orders, conflict, { relayed: true }), 'ignore', 'conflicts with an accepted message')
+  expect(await val.validate(TOPICS.orders, conflict, { relayed: false }), 'reject', 'same id with different content')
 })
 
 test('semantic order checks', async () => {

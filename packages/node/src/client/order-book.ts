@@ -1,8 +1,6 @@
 /**
  * Asks a matcher for the bids of an order it decided (`/dcn/bids/1.0.0`, protocol/order-book.ts)
  * and validates each exactly as a gossiped bid: a matcher can withhold bids but not forge one.
- * Gossip does not say which peer published a decision, so the matchers asked are the linked
- * peers that serve the protocol (a client waiting for decisions links to matchers).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Frames, MAX_BOOK_ANSWER_BYTES, PROTOCOLS, TOPICS, parseBookAnswer, type Hex, type SignedMessage } from '@dcn/protocol'
@@ -23,19 +21,9 @@ export async function fetchBids (client: LightClient, matcher: string, orderId: 
   }
   const out: Array<SignedMessage<'bid'>> = []
   for (const text of envelopes) {
-    // A duplicate of a gossiped bid is ignored.
-    const v = await client.gossip.validator.validate(TOPICS.bids, envelopeBytes.encode(text))
+    // "relayed": the matcher hands on what others signed; a duplicate of a gossiped bid is ignored.
+    const v = await client.gossip.validator.validate(TOPICS.bids, envelopeBytes.encode(text), { relayed: true })
     if (v.result === 'accept' && v.msg.type === 'bid' && v.msg.body.orderId === orderId) out.push(v.msg as SignedMessage<'bid'>)
-  }
-  return out
-}
-
-/** Linked peers that serve `/dcn/bids` (matchers), as identify reported their protocols. */
-export async function bookServers (client: LightClient): Promise<string[]> {
-  const out: string[] = []
-  for (const peer of client.host.getPeers()) {
-    const known = await client.host.peerStore.get(peer).catch(() => undefined)
-    if (known?.protocols.includes(PROTOCOLS.bids) === true) out.push(peer.toString())
   }
   return out
 }

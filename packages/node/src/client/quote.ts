@@ -8,7 +8,7 @@ import {
   type Bid, type Hex, type NoMatchReason, type Order, type OrderSpec, type SignedMessage, type Stage
 } from '@dcn/protocol'
 import type { LightClient } from './light-client.js'
-import { bookServers, fetchBids } from './order-book.js'
+import { fetchBids } from './order-book.js'
 
 /** How long a match waits for its bid to reach us (asked of the matcher, or by gossip). */
 const BID_CATCH_UP_MS = 2500
@@ -27,6 +27,8 @@ export interface QuotedBid {
 
 export interface MatcherDecision {
   matcher: string
+  /** The matcher's peer id (it published the decision). */
+  peer: string
   winner: Bid['bidder'] | null
   bidHash: Hex | null
   reason: NoMatchReason | null
@@ -94,35 +96,24 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
     bids.set(m.body.bidder, { bid: m.body, sig: m.sig, bidHash: digest(opts.chainId, 'bid', m.body), score: null, excludedBy: null })
   }
   client.gossip.on('bid', hold)
-  // A decision that scored more bids than we hold: ask a linked matcher for them (gossip reaches
-  // a fresh client only once it is in a matcher's mesh, and a match without its bid is no lease).
-  // Every matcher that saw the order decided it, so any of them can answer; one at a time.
-  const asked = new Set<string>()
-  const short = (): boolean => [...decisions.values()].some(d => d.bids > bids.size)
-  let fetching: Promise<void> = Promise.resolve()
-  const catchUp = (): void => {
-    fetching = fetching.then(async () => {
-      while (short() && asked.size < MAX_BOOK_FETCHES) {
-        const server = (await bookServers(client)).find(p => !asked.has(p))
-        if (server === undefined) return
-        asked.add(server)
-        for (const m of await fetchBids(client, server, order.id, BID_CATCH_UP_MS).catch(() => [])) hold(m)
-      }
-    })
-  }
+  // A decision that scored more bids than we hold: ask its matcher for them (gossip reaches a
+  // fresh client only once it is in a matcher's mesh, and a match without its bid is no lease).
+  const fetches: Array<Promise<void>> = []
   const decided = (d: MatcherDecision): void => {
     if (decisions.has(d.matcher)) return
     decisions.set(d.matcher, d)
-    if (d.bids > bids.size) catchUp()
+    if (d.bids > bids.size && d.peer !== '' && fetches.length < MAX_BOOK_FETCHES) {
+      fetches.push(fetchBids(client, d.peer, order.id, BID_CATCH_UP_MS).then(got => { got.forEach(hold) }, () => {}))
+    }
     firstDecision?.()
   }
-  client.gossip.on('match', (m) => {
+  client.gossip.on('match', (m, peer) => {
     if (m.body.orderId !== order.id) return
-    decided({ matcher: m.body.matcher, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs, signed: m })
+    decided({ matcher: m.body.matcher, peer, winner: m.body.bidder, bidHash: m.body.bidHash, reason: null, detail: '', bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs, signed: m })
   })
-  client.gossip.on('no-match', (m) => {
+  client.gossip.on('no-match', (m, peer) => {
     if (m.body.orderId !== order.id) return
-    decided({ matcher: m.body.matcher, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
+    decided({ matcher: m.body.matcher, peer, winner: null, bidHash: null, reason: m.body.reason, detail: m.body.detail, bids: m.body.bids, afterDeadlineMs: Date.now() - order.bidDeadlineMs })
   })
 
   const { msg: signedOrder } = await client.gossip.publish('order', order)
@@ -143,7 +134,7 @@ export async function quote (client: LightClient, spec: OrderSpec, opts: QuoteOp
       await new Promise(resolve => setTimeout(resolve, 25))
     }
     // Every bid the asked matchers hand over is shown (deploy does not wait once it has its bid).
-    if (opts.untilMatch !== true || !matchedHeld()) await fetching
+    if (opts.untilMatch !== true || !matchedHeld()) await Promise.all(fetches)
   }
 
   // Score locally exactly as a matcher without chain state does.

@@ -2,9 +2,7 @@
  * Gossip at the edge: one validator per topic (schema, signature, expiry, replay, sender),
  * results fed back to gossipsub so invalid senders are scored down, and accepted messages
  * dispatched to the handlers registered per message kind. Handlers never see an unvalidated
- * message, and a handler that throws is logged, never fatal. Every message is signed by its
- * author's wallet (EIP-712), so gossipsub's own signatures are off (host.ts): a handler learns
- * who wrote a message from its body, never which peer first published it.
+ * message, and a handler that throws is logged, never fatal.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
@@ -18,7 +16,7 @@ import type { Host } from '../host.js'
 import type { NodeMetrics } from '../metrics.js'
 import type { Logger } from '../log.js'
 
-export type Handler<K extends MessageKind> = (msg: SignedMessage<K>) => void | Promise<void>
+export type Handler<K extends MessageKind> = (msg: SignedMessage<K>, from: string) => void | Promise<void>
 
 export interface GossipOptions {
   host: Host
@@ -37,7 +35,7 @@ export class Gossip {
   /** Decoded form of each accepted payload, handed from the validator to the message event. */
   private readonly accepted = new WeakMap<Uint8Array, SignedMessage>()
   private readonly topics = new Set<Topic>()
-  private readonly observers: Array<(msg: SignedMessage) => void> = []
+  private readonly observers: Array<(msg: SignedMessage, from: string) => void> = []
 
   constructor (private readonly opts: GossipOptions) {
     this.validator = new GossipValidator({ chainId: opts.chainId, senderPolicy: opts.senderPolicy })
@@ -57,7 +55,7 @@ export class Gossip {
   }
 
   /** Calls `fn` for every accepted message of every topic this node has joined, without joining any (measurements). */
-  observe (fn: (msg: SignedMessage) => void): void {
+  observe (fn: (msg: SignedMessage, from: string) => void): void {
     this.observers.push(fn)
   }
 
@@ -66,7 +64,7 @@ export class Gossip {
     if (this.topics.has(topic)) return
     this.topics.add(topic)
     const pubsub = this.opts.host.services.pubsub
-    pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validate(topic, msg))
+    pubsub.topicValidators.set(topic, async (peer, msg) => await this.validate(topic, msg, msg.type === 'signed' && !msg.from.equals(peer)))
     pubsub.subscribe(topic)
   }
 
@@ -101,8 +99,8 @@ export class Gossip {
     return this.opts.host.services.pubsub.getSubscribers(topic).length
   }
 
-  private async validate (topic: Topic, msg: Message): Promise<TopicValidatorResult> {
-    const verdict = await this.validator.validate(topic, msg.data)
+  private async validate (topic: Topic, msg: Message, relayed: boolean): Promise<TopicValidatorResult> {
+    const verdict = await this.validator.validate(topic, msg.data, { relayed })
     this.opts.metrics.messages.inc({ topic, result: verdict.result })
     if (verdict.result === 'accept') {
       this.accepted.set(msg.data, verdict.msg)
@@ -117,12 +115,13 @@ export class Gossip {
     const msg = this.accepted.get(message.data)
     if (msg === undefined) return
     this.accepted.delete(message.data)
+    const from = message.type === 'signed' ? message.from.toString() : ''
     for (const fn of this.observers) {
-      try { fn(msg) } catch (err) { this.opts.log.error('gossip observer failed', { error: (err as Error).message }) }
+      try { fn(msg, from) } catch (err) { this.opts.log.error('gossip observer failed', { error: (err as Error).message }) }
     }
     for (const handler of this.handlers.get(msg.type) ?? []) {
       Promise.resolve()
-        .then(async () => { await handler(msg) })
+        .then(async () => { await handler(msg, from) })
         .catch((err: Error) => { this.opts.log.error(`${msg.type} handler failed`, { error: err.message }) })
     }
   }
