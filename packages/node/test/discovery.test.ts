@@ -1,16 +1,19 @@
 /**
  * Discovery (network/discovery.ts): a node short of links dials peers it already knows of, as
- * many as it lacks, with no DHT at all. Real libp2p hosts over TCP.
+ * many as it lacks, with no DHT at all, and never one reachable only through a relay. Real
+ * libp2p hosts over TCP.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createHost, type Host } from '../src/host.js'
 import { startDiscovery } from '../src/network/discovery.js'
 import { silent } from '../src/log.js'
 import { waitFor } from './helpers/cluster.js'
 
 const host = async (): Promise<Host> => await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], noDht: true })
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 test('a node short of links dials known peers, only as many as it lacks', async () => {
   const [node, first, ...known] = await Promise.all([host(), host(), host(), host(), host()])
@@ -20,12 +23,31 @@ test('a node short of links dials known peers, only as many as it lacks', async 
     for (const k of known) await node.peerStore.merge(k.peerId, { multiaddrs: k.getMultiaddrs() })
     await waitFor(async () => node.getPeers().length === 3, 5000, 'two more links, from the peer store')
     // Three known peers, two slots: a few more rounds add nothing.
-    await new Promise(resolve => setTimeout(resolve, 800))
+    await sleep(800)
     assert.is(node.getPeers().length, 3)
     assert.ok(node.getPeers().some(p => p.equals(first.peerId)), 'the first link is kept')
   } finally {
     stop()
     await Promise.all([node, first, ...known].map(async h => { await h.stop() }))
+  }
+})
+
+test('a peer known only behind a relay (a fizz node behind its gateway) is not dialled', async () => {
+  const [node, first, relayed, known] = await Promise.all([host(), host(), host(), host()])
+  const stop = startDiscovery(node, silent, { targetPeers: 5, intervalMs: 200 })
+  const dialled: string[] = []
+  const dial = node.dial.bind(node)
+  node.dial = async (peer, opts) => { dialled.push(peer.toString()); return await dial(peer, opts) }
+  try {
+    await node.dial(first.getMultiaddrs()[0])
+    await node.peerStore.merge(known.peerId, { multiaddrs: known.getMultiaddrs() })
+    await node.peerStore.merge(relayed.peerId, { multiaddrs: [multiaddr(`${first.getMultiaddrs()[0].toString()}/p2p-circuit/p2p/${relayed.peerId.toString()}`)] })
+    await waitFor(async () => node.getPeers().length === 2, 5000, 'the direct peer dialled')
+    await sleep(800)
+    assert.not.ok(dialled.includes(relayed.peerId.toString()), 'the peer behind a relay was dialled')
+  } finally {
+    stop()
+    await Promise.all([node, first, relayed, known].map(async h => { await h.stop() }))
   }
 })
 

@@ -8,7 +8,7 @@
  * walks were most of the links opened.
  */
 import { randomBytes } from 'node:crypto'
-import type { PeerId, PeerInfo } from '@libp2p/interface'
+import type { Peer, PeerId, PeerInfo } from '@libp2p/interface'
 import type { Host } from '../host.js'
 import type { Logger } from '../log.js'
 
@@ -44,9 +44,14 @@ export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions)
   return () => { stopped = true; clearTimeout(first); clearInterval(timer) }
 }
 
-/** Peers in the peer store with an address, other than `skip`. */
+/**
+ * Peers in the peer store with a direct address, other than `skip`. A peer reachable only
+ * through a relay (a fizz node behind its gateway) is left alone: such a link costs the relay
+ * and the fizz node, and a fizz node sells through its gateway, not by gossip.
+ */
 async function knownPeers (host: Host, skip: Set<string>): Promise<PeerId[]> {
-  const peers = await host.peerStore.all({ filters: [(p) => p.addresses.length > 0 && !skip.has(p.id.toString())] })
+  const direct = (p: Peer): boolean => p.addresses.some(a => !a.multiaddr.toString().includes('/p2p-circuit'))
+  const peers = await host.peerStore.all({ filters: [(p) => !skip.has(p.id.toString()) && direct(p)] })
   return peers.map(p => p.id)
 }
 
