@@ -7,6 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import { PROTOCOLS } from '@dcn/protocol'
 import { createHost, type Host } from '../src/host.js'
 import { startDiscovery } from '../src/network/discovery.js'
 import { silent } from '../src/log.js'
@@ -20,7 +21,7 @@ test('a node short of links dials known peers, only as many as it lacks', async 
   const stop = startDiscovery(node, silent, { targetPeers: 3, intervalMs: 200 })
   try {
     await node.dial(first.getMultiaddrs()[0])
-    for (const k of known) await node.peerStore.merge(k.peerId, { multiaddrs: k.getMultiaddrs() })
+    for (const k of known) await node.peerStore.merge(k.peerId, { multiaddrs: k.getMultiaddrs(), protocols: [PROTOCOLS.kad] })
     await waitFor(async () => node.getPeers().length === 3, 5000, 'two more links, from the peer store')
     // Three known peers, two slots: a few more rounds add nothing.
     await sleep(800)
@@ -40,8 +41,8 @@ test('a peer known only behind a relay (a fizz node behind its gateway) is not d
   node.dial = async (peer, opts) => { dialled.push(peer.toString()); return await dial(peer, opts) }
   try {
     await node.dial(first.getMultiaddrs()[0])
-    await node.peerStore.merge(known.peerId, { multiaddrs: known.getMultiaddrs() })
-    await node.peerStore.merge(relayed.peerId, { multiaddrs: [multiaddr(`${first.getMultiaddrs()[0].toString()}/p2p-circuit/p2p/${relayed.peerId.toString()}`)] })
+    await node.peerStore.merge(known.peerId, { multiaddrs: known.getMultiaddrs(), protocols: [PROTOCOLS.kad] })
+    await node.peerStore.merge(relayed.peerId, { multiaddrs: [multiaddr(`${first.getMultiaddrs()[0].toString()}/p2p-circuit/p2p/${relayed.peerId.toString()}`)], protocols: [PROTOCOLS.kad] })
     await waitFor(async () => node.getPeers().length === 2, 5000, 'the direct peer dialled')
     await sleep(800)
     assert.not.ok(dialled.includes(relayed.peerId.toString()), 'the peer behind a relay was dialled')

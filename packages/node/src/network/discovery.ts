@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Peer, PeerId, PeerInfo } from '@libp2p/interface'
+import { PROTOCOLS } from '@dcn/protocol'
 import type { Host } from '../host.js'
 import type { Logger } from '../log.js'
 
@@ -45,13 +46,14 @@ export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions)
 }
 
 /**
- * Peers in the peer store with a direct address, other than `skip`. A peer reachable only
- * through a relay (a fizz node behind its gateway) is left alone: such a link costs the relay
- * and the fizz node, and a fizz node sells through its gateway, not by gossip.
+ * Full nodes in the peer store (serving the DHT, as those a walk meets) with a direct address,
+ * other than `skip`. Fizz nodes and light clients are left alone: a fizz node talks to its
+ * gateway only, and links from strangers would crowd out that one (on a devnet, where every node
+ * is short of links, fizz nodes then missed challenges sent through their gateway).
  */
 async function knownPeers (host: Host, skip: Set<string>): Promise<PeerId[]> {
   const direct = (p: Peer): boolean => p.addresses.some(a => !a.multiaddr.toString().includes('/p2p-circuit'))
-  const peers = await host.peerStore.all({ filters: [(p) => !skip.has(p.id.toString()) && direct(p)] })
+  const peers = await host.peerStore.all({ filters: [(p) => !skip.has(p.id.toString()) && p.protocols.includes(PROTOCOLS.kad) && direct(p)] })
   return peers.map(p => p.id)
 }
 
