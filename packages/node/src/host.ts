@@ -89,6 +89,9 @@ export async function createHost (opts: HostOptions): Promise<Host> {
   // Loaded only when used: a fizz node runs neither, and every module costs memory on a laptop.
   const dht = opts.noDht === true ? undefined : await import('@libp2p/kad-dht')
   const prometheus = opts.registry === undefined ? undefined : await import('@libp2p/prometheus-metrics')
+  const maxConnections = opts.maxConnections ?? 300
+  // Room for kad-dht's closest peers twice over; below that, kad must not hold or open links itself.
+  const roomForKad = maxConnections > 2 * KAD_CLOSEST_PEERS
   return await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen, announce: opts.announce ?? [] },
@@ -97,7 +100,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
     streamMuxers: [yamux()],
     connectionMonitor: { enabled: opts.pingPeers === true },
     connectionManager: {
-      maxConnections: opts.maxConnections ?? 300,
+      maxConnections,
       // Many local nodes dial the same bootstrap node at once on a devnet.
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 200
@@ -120,7 +123,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
           // optional). Under a cap of a few dozen links that fights the connection manager — a
           // link pruned, redialled, pruned again, a Noise handshake each time: at 500 emulated
           // nodes capped at 20 links, CPU 1.94 → 1.44 cores and heartbeat delivery 88 → 100 %.
-          closestPeersKeepAlive: (opts.maxConnections ?? 300) > 2 * KAD_CLOSEST_PEERS,
+          closestPeersKeepAlive: roomForKad,
           // Those tags are redone every 5 s by default (a set difference and peer-store writes,
           // ~2.5 % of a provider's CPU at 500 emulated nodes); the closest peers change slowly.
           closestPeerSetRefreshInterval: 30_000,
@@ -128,7 +131,7 @@ export async function createHost (opts: HostOptions): Promise<Host> {
           // table (patched to be optional). Under a small link cap each of those links is pruned
           // again at once: at 500 emulated nodes that was the largest source of new links. Such
           // nodes add only the peers they are linked to anyway.
-          dialNewContacts: (opts.maxConnections ?? 300) > 2 * KAD_CLOSEST_PEERS
+          dialNewContacts: roomForKad
         })
       }),
       // Relayed connections (to a fizz node) are upgraded to direct ones where the addresses allow.

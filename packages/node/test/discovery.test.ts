@@ -1,7 +1,7 @@
 /**
  * Discovery (network/discovery.ts): a node short of links dials peers it already knows of, as
- * many as it lacks, with no DHT at all, and never one reachable only through a relay. Real
- * libp2p hosts over TCP.
+ * many as it lacks, with no DHT at all; only full nodes (serving the DHT), never a fizz node or
+ * light client, and never one reachable only through a relay. Real libp2p hosts over TCP.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -33,8 +33,8 @@ test('a node short of links dials known peers, only as many as it lacks', async 
   }
 })
 
-test('a peer known only behind a relay (a fizz node behind its gateway) is not dialled', async () => {
-  const [node, first, relayed, known] = await Promise.all([host(), host(), host(), host()])
+test('a peer that does not serve the DHT (a fizz node, a light client) or is known only behind a relay is not dialled', async () => {
+  const [node, first, relayed, light, known] = await Promise.all([host(), host(), host(), host(), host()])
   const stop = startDiscovery(node, silent, { targetPeers: 5, intervalMs: 200 })
   const dialled: string[] = []
   const dial = node.dial.bind(node)
@@ -43,12 +43,15 @@ test('a peer known only behind a relay (a fizz node behind its gateway) is not d
     await node.dial(first.getMultiaddrs()[0])
     await node.peerStore.merge(known.peerId, { multiaddrs: known.getMultiaddrs(), protocols: [PROTOCOLS.kad] })
     await node.peerStore.merge(relayed.peerId, { multiaddrs: [multiaddr(`${first.getMultiaddrs()[0].toString()}/p2p-circuit/p2p/${relayed.peerId.toString()}`)], protocols: [PROTOCOLS.kad] })
+    // A direct address, but no DHT: not a full node.
+    await node.peerStore.merge(light.peerId, { multiaddrs: light.getMultiaddrs() })
     await waitFor(async () => node.getPeers().length === 2, 5000, 'the direct peer dialled')
     await sleep(800)
     assert.not.ok(dialled.includes(relayed.peerId.toString()), 'the peer behind a relay was dialled')
+    assert.not.ok(dialled.includes(light.peerId.toString()), 'the peer without the DHT was dialled')
   } finally {
     stop()
-    await Promise.all([node, first, relayed, known].map(async h => { await h.stop() }))
+    await Promise.all([node, first, relayed, light, known].map(async h => { await h.stop() }))
   }
 })
 
