@@ -61,6 +61,8 @@ export interface SlarkChain {
   epochSeed: (epoch: number) => Promise<Hex | null>
   /** Registered providers; `reports` counts users' reports up to `asOf` (unix seconds; default: now). */
   providers: (asOf?: number) => Promise<RegisteredProvider[]>
+  /** One registered provider as the chain has it now (a list read a moment ago may predate a newcomer); undefined when unknown. */
+  provider: (address: Address) => Promise<RegisteredProvider | undefined>
   /** What the provider's active leases hold of its capacity. */
   inUse: (provider: Address) => Promise<Capacity>
   /** The slot's committee for the provider (bitmap order), with their BLS keys. */
@@ -323,8 +325,7 @@ export class Slark {
     const seat = await this.seat(r.slot, r.provider).catch(() => null)
     if (seat === null || seat.revealed) return
     seat.revealed = true
-    const [seed, committed, providers] = await Promise.all([chain.slotSeed(r.slot), chain.challenge(r.slot, r.provider), chain.providers()])
-    const provider = providers.find(p => p.address.toLowerCase() === r.provider.toLowerCase())
+    const [seed, committed, provider] = await Promise.all([chain.slotSeed(r.slot), chain.challenge(r.slot, r.provider), chain.provider(r.provider)])
     if (seed === null || provider === undefined) { log.warn('reveal for an unknown slot or provider', { slot: r.slot, provider: r.provider }); return }
     const spec = await this.specFor(seat, seed, provider)
     // A reveal that does not match the chain, or a spec this slark does not derive, is no challenge: abstain.

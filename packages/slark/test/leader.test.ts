@@ -44,6 +44,7 @@ function world (present: number[]): World {
       openSlot: async () => {},
       epochSeed: async () => SEED,
       providers: async () => providers,
+      provider: async a => providers.find(p => p.address.toLowerCase() === a.toLowerCase()),
       inUse: async () => ({ cpu: 0, memory: 0, storage: 0, gpuUnits: 0 }),
       committee: async () => members,
       challenge: async (slot, provider) => ({ ...state(slot, provider) }),

@@ -67,6 +67,7 @@ function script (): Script {
       openSlot: async () => {},
       epochSeed: async () => SEED,
       providers: async () => providers,
+      provider: async a => providers.find(p => p.address.toLowerCase() === a.toLowerCase()),
       inUse: async () => none,
       committee: async () => [{ address: ME, blsKey: myBls.publicKey }, { address: PEER, blsKey: peerBls.publicKey }],
       challenge: async (_slot, p) => ({ resulted: false, committer: ME, puzzleHash: puzzleHashOf(puzzleOf(p)), specHash: specHash(challengeSpec(SEED, p, capacity, none)) }),

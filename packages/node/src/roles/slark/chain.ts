@@ -21,12 +21,12 @@ export interface Rating { provider: Address, rating: number, time: number }
 
 const LEASE_RESOURCES = parseAbiItem('event LeaseResources(uint256 indexed leaseId, address indexed provider, uint64 cpu, uint64 memoryBytes, uint64 storageBytes, uint32 gpuUnits)')
 
-/** A small time-limited cache of async lookups. */
-function cached<K, V> (ms: number, load: (k: K) => Promise<V>): (k: K) => Promise<V> {
+/** A small time-limited cache of async lookups; `fresh` skips a hit (and replaces it). */
+function cached<K, V> (ms: number, load: (k: K) => Promise<V>): (k: K, fresh?: boolean) => Promise<V> {
   const entries = new Map<K, { at: number, value: Promise<V> }>()
-  return async (k: K) => {
+  return async (k: K, fresh = false) => {
     const hit = entries.get(k)
-    if (hit !== undefined && Date.now() - hit.at < ms) return await hit.value
+    if (!fresh && hit !== undefined && Date.now() - hit.at < ms) return await hit.value
     const value = load(k)
     entries.set(k, { at: Date.now(), value })
     value.catch(() => { entries.delete(k) })
@@ -105,6 +105,14 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     for (let slot = from; slot < from + count; slot++) if (await slotSeed(slot) !== null) return slot
     return null
   }
+  const providers = async (asOf = Infinity, fresh = false): Promise<RegisteredProvider[]> => {
+    const [all, rated] = await Promise.all([nodes('all', fresh), ratings('all')])
+    return all.filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz).map(n => ({
+      address: n.address, registeredAt: n.registeredAt, capacity: n.capacity,
+      ...(n.role === ROLE_IDS.fizz ? { gateway: n.gateway } : {}),
+      reports: rated.filter(r => r.provider === n.address && r.rating <= REPORT_RATING && r.time <= asOf).length
+    }))
+  }
   const members = async (addresses: Address[]): Promise<Member[]> =>
     await Promise.all(addresses.map(async a => ({ address: a.toLowerCase() as Address, blsKey: await blsKey(a.toLowerCase() as Address) })))
 
@@ -120,13 +128,11 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     members,
     // Providers and fizz nodes sell capacity (gateways sell their fizz nodes'); reports are low
     // ratings up to `asOf`, so every slark plans an epoch from the same ones.
-    providers: async (asOf = Infinity): Promise<RegisteredProvider[]> => {
-      const [all, rated] = await Promise.all([nodes('all'), ratings('all')])
-      return all.filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz).map(n => ({
-        address: n.address, registeredAt: n.registeredAt, capacity: n.capacity,
-        ...(n.role === ROLE_IDS.fizz ? { gateway: n.gateway } : {}),
-        reports: rated.filter(r => r.provider === n.address && r.rating <= REPORT_RATING && r.time <= asOf).length
-      }))
+    providers: async (asOf = Infinity) => await providers(asOf),
+    // A reveal may name a newcomer registered since the list was read: read it again before calling it unknown.
+    provider: async (address) => {
+      const find = (list: RegisteredProvider[]): RegisteredProvider | undefined => list.find(p => p.address === address.toLowerCase())
+      return find(await providers()) ?? find(await providers(Infinity, true))
     },
     nodes: async () => await nodes('all'),
     ratings: async () => await ratings('all'),
