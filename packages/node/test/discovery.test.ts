@@ -1,7 +1,8 @@
 /**
  * Discovery (network/discovery.ts): a node short of links dials peers it already knows of, as
  * many as it lacks, with no DHT at all; only full nodes (serving the DHT), never a fizz node or
- * light client, and never one reachable only through a relay. Real libp2p hosts over TCP.
+ * light client, and never one reachable only through a relay; rounds whose dials all fail back
+ * off. Real libp2p hosts over TCP.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -52,6 +53,36 @@ test('a peer that does not serve the DHT (a fizz node, a light client) or is kno
   } finally {
     stop()
     await Promise.all([node, first, relayed, light, known].map(async h => { await h.stop() }))
+  }
+})
+
+test('rounds whose dials all fail back off, and the pace returns once a dial succeeds', async () => {
+  const [node, first, gone, late] = await Promise.all([host(), host(), host(), host()])
+  const goneAddrs = gone.getMultiaddrs()
+  await gone.stop() // known, but its port refuses: every dial of it fails
+  const stop = startDiscovery(node, silent, { targetPeers: 2, intervalMs: 100 })
+  const at: number[] = []
+  const dial = node.dial.bind(node)
+  node.dial = async (peer, opts) => { at.push(Date.now()); return await dial(peer, opts) }
+  try {
+    await dial(first.getMultiaddrs()[0])
+    await node.peerStore.merge(gone.peerId, { multiaddrs: goneAddrs, protocols: [PROTOCOLS.kad] })
+    await waitFor(async () => at.length > 0, 5000, 'a first round')
+    const t0 = Date.now()
+    await sleep(2500)
+    // After a failed round the wait doubles, 200, 400, 800 (the cap, 8 intervals) ms: about 5 dials in
+    // 2.5 s, where a steady 100 ms pace would make about 25.
+    assert.ok(at.length >= 3 && at.length <= 7, `${at.length} dials in 2.5 s`)
+    const gaps = at.slice(1).map((t, i) => t - at[i])
+    assert.ok(gaps[gaps.length - 1] >= 700, `the last wait was ${gaps[gaps.length - 1]} ms`)
+    // A dial that succeeds resets the pace (the late peer fills the missing slot).
+    await node.peerStore.delete(gone.peerId)
+    await node.peerStore.merge(late.peerId, { multiaddrs: late.getMultiaddrs(), protocols: [PROTOCOLS.kad] })
+    await waitFor(async () => node.getPeers().length === 2, 5000, 'the late peer dialled')
+    assert.ok(Date.now() - t0 < 6000)
+  } finally {
+    stop()
+    await Promise.all([node, first, late].map(async h => { await h.stop() }))
   }
 })
 

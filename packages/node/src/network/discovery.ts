@@ -5,7 +5,10 @@
  * the peer store), and only when it knows too few does it look up a random key in the DHT.
  * A lookup opens a link to every peer it asks (about 20); under a small link cap each of those
  * pushes someone over the cap, and the pruned peers look up in turn: at 500 emulated nodes,
- * walks were most of the links opened.
+ * walks were most of the links opened. A round whose dials all fail doubles the wait before the
+ * next: on a loaded network (event loops seconds behind) every handshake timed out, and nodes
+ * short of links redialling every 15 s kept the load up — at 500 emulated nodes a provider
+ * worker made ~12 dials a second, nearly all failing, and the run never calmed down.
  */
 import { randomBytes } from 'node:crypto'
 import type { Peer, PeerId, PeerInfo } from '@libp2p/interface'
@@ -18,12 +21,17 @@ export interface DiscoveryOptions {
   intervalMs: number
 }
 
+/** Longest wait between rounds after failures, as a multiple of `intervalMs`. */
+const MAX_BACKOFF = 8
+
 export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions): () => void {
-  let running = false
   let stopped = false
-  const round = async (): Promise<void> => {
+  let waitMs = opts.intervalMs
+  let timer: ReturnType<typeof setTimeout> | undefined
+  /** Whether the round dialled and none of its dials succeeded. */
+  const round = async (): Promise<boolean> => {
     const missing = opts.targetPeers - host.getPeers().length
-    if (missing <= 0 || host.getPeers().length === 0) return
+    if (missing <= 0 || host.getPeers().length === 0) return false
     const connected = new Set(host.getPeers().map(String))
     connected.add(host.peerId.toString())
     let picks = shuffle(await knownPeers(host, connected)).slice(0, missing)
@@ -31,18 +39,22 @@ export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions)
       const met = await walk(host, connected, missing * 2, Math.min(10_000, opts.intervalMs), log)
       picks = picks.concat(shuffle(met).slice(0, missing - picks.length))
     }
-    await Promise.allSettled(picks.map(async p => await host.dial(p, { signal: AbortSignal.timeout(5000) })))
+    const dials = await Promise.allSettled(picks.map(async p => await host.dial(p, { signal: AbortSignal.timeout(5000) })))
+    return dials.length > 0 && dials.every(d => d.status === 'rejected')
   }
-  const tick = (): void => {
-    if (running || stopped) return
-    running = true
-    void round().finally(() => { running = false })
+  // Failed rounds back off (doubling, up to MAX_BACKOFF intervals): when the network is loaded,
+  // dialling harder only adds handshakes that time out, and the load never lifts.
+  const schedule = (ms: number): void => {
+    if (stopped) return
+    timer = setTimeout(() => {
+      void round().then(failed => {
+        waitMs = failed ? Math.min(waitMs * 2, MAX_BACKOFF * opts.intervalMs) : opts.intervalMs
+      }, () => {}).finally(() => { schedule(waitMs) })
+    }, ms)
+    timer.unref()
   }
-  const first = setTimeout(tick, 1000 + Math.random() * 1000)
-  const timer = setInterval(tick, opts.intervalMs)
-  first.unref()
-  timer.unref()
-  return () => { stopped = true; clearTimeout(first); clearInterval(timer) }
+  schedule(1000 + Math.random() * 1000)
+  return () => { stopped = true; clearTimeout(timer) }
 }
 
 /**
