@@ -105,6 +105,8 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     for (let slot = from; slot < from + count; slot++) if (await slotSeed(slot) !== null) return slot
     return null
   }
+  // Providers and fizz nodes sell capacity (gateways sell their fizz nodes'); reports are low
+  // ratings up to `asOf`, so every slark plans an epoch from the same ones.
   const providers = async (asOf = Infinity, fresh = false): Promise<RegisteredProvider[]> => {
     const [all, rated] = await Promise.all([nodes('all', fresh), ratings('all')])
     return all.filter(n => n.role === ROLE_IDS.provider || n.role === ROLE_IDS.fizz).map(n => ({
@@ -126,9 +128,7 @@ export async function slarkChain (c: SettlementClients, d: Deployment): Promise<
     },
     firstOpened,
     members,
-    // Providers and fizz nodes sell capacity (gateways sell their fizz nodes'); reports are low
-    // ratings up to `asOf`, so every slark plans an epoch from the same ones.
-    providers: async (asOf = Infinity) => await providers(asOf),
+    providers: async (asOf) => await providers(asOf),
     // A reveal may name a newcomer registered since the list was read: read it again before calling it unknown.
     provider: async (address) => {
       const find = (list: RegisteredProvider[]): RegisteredProvider | undefined => list.find(p => p.address === address.toLowerCase())
