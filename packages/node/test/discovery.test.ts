@@ -2,7 +2,7 @@
  * Discovery (network/discovery.ts): a node short of links dials peers it already knows of, as
  * many as it lacks, with no DHT at all; only full nodes (serving the DHT), never a fizz node or
  * light client, and never one reachable only through a relay; rounds whose dials all fail back
- * off. Real libp2p hosts over TCP.
+ * off, up to a cap. Real libp2p hosts over TCP.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -56,7 +56,7 @@ test('a peer that does not serve the DHT (a fizz node, a light client) or is kno
   }
 })
 
-test('rounds whose dials all fail back off, and the pace returns once a dial succeeds', async () => {
+test('rounds whose dials all fail back off, up to a cap: a peer learnt of later is still dialled soon', async () => {
   const [node, first, gone, late] = await Promise.all([host(), host(), host(), host()])
   const goneAddrs = gone.getMultiaddrs()
   await gone.stop() // known, but its port refuses: every dial of it fails
@@ -75,7 +75,7 @@ test('rounds whose dials all fail back off, and the pace returns once a dial suc
     assert.ok(at.length >= 3 && at.length <= 7, `${at.length} dials in 2.5 s`)
     const gaps = at.slice(1).map((t, i) => t - at[i])
     assert.ok(gaps[gaps.length - 1] >= 700, `the last wait was ${gaps[gaps.length - 1]} ms`)
-    // A dial that succeeds resets the pace (the late peer fills the missing slot).
+    // The wait is capped (800 ms here): a peer learnt of now fills the missing slot within it.
     await node.peerStore.delete(gone.peerId)
     await node.peerStore.merge(late.peerId, { multiaddrs: late.getMultiaddrs(), protocols: [PROTOCOLS.kad] })
     await waitFor(async () => node.getPeers().length === 2, 5000, 'the late peer dialled')

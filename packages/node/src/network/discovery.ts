@@ -49,7 +49,7 @@ export function startDiscovery (host: Host, log: Logger, opts: DiscoveryOptions)
     timer = setTimeout(() => {
       void round().then(failed => {
         waitMs = failed ? Math.min(waitMs * 2, MAX_BACKOFF * opts.intervalMs) : opts.intervalMs
-      }, () => {}).finally(() => { schedule(waitMs) })
+      }, (err: Error) => { log.debug('discovery round failed', { error: err.message }) }).finally(() => { schedule(waitMs) })
     }, ms)
     timer.unref()
   }
