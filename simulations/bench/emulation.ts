@@ -54,6 +54,8 @@ export async function run (): Promise<BenchResult[]> {
       order_to_match_p50_ms: m?.latencyMs.p50 ?? NaN,
       order_to_match_p99_ms: m?.latencyMs.p99 ?? NaN,
       nodes_started: r.nodes.started,
+      host_cpu_busy: r.host?.busy ?? NaN,
+      host_saturated_seconds: r.host?.saturatedSeconds ?? NaN,
       wall_ms: r.wallMs
     },
     target: nodes >= 500 ? { delivery_ratio: '1 (100%)', delivery_p99_ms: '< 1000' } : undefined,

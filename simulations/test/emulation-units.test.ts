@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { histogramOf, mergeInto, summarise } from '../src/emulation/distribution.js'
+import { busyBetween, parseProcStat, readCpuTimes } from '../src/emulation/host-cpu.js'
 import { poissonTimes } from '../src/emulation/random.js'
 import { latencySampler } from '../src/latency.js'
 import { rng } from '../src/random.js'
@@ -40,6 +41,20 @@ test('a histogram summarises to percentiles, mean, max and a CDF ending at 1', (
   assert.equal(d.cdf.at(-1), [1000, 1])
   assert.ok(d.cdf.every(([v, f], i) => i === 0 || (v > d.cdf[i - 1][0] && f >= d.cdf[i - 1][1])))
   assert.is(summarise({}), undefined)
+})
+
+test('host CPU: /proc/stat\'s cpu line read as busy and total jiffies, busy share between readings', () => {
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const a = parseProcStat('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 50 0 25 400 25 0 0 0 0 0\nintr 1\n')
+  assert.equal(a, { busy: 150, total: 1000 })
+  const b = parseProcStat('cpu  250 0 100 850 50 0 0 0 0 0\n')
+  assert.equal(b, { busy: 350, total: 1250 })
+  assert.is(busyBetween(a!, b!), 200 / 250)
+  assert.is(busyBetween(a!, a!), undefined, 'no time passed')
+  assert.is(parseProcStat('cpu0 1 2 3 4\n'), undefined, 'no aggregate line')
+  assert.is(parseProcStat('cpu  1 x 3 4\n'), undefined)
+  const now = readCpuTimes()
+  if (now !== undefined) assert.ok(now.total > 0 && now.busy >= 0 && now.busy <= now.total)
 })
 
 test.run()

@@ -70,7 +70,11 @@ test('a small emulation: honest gossip all delivered, every order matched, junk 
   assert.ok(r.junk.rejected > 0, explain)
   assert.is(r.junk.acceptedByHonest, 0, explain)
 
-  assert.equal(r.series.map(s => s.name).sort(), ['matches per second', 'nodes up'])
+  // The host's cores, sampled each second of simulated time (Linux: /proc/stat).
+  assert.equal(r.series.map(s => s.name).sort(), ['host CPU busy', 'matches per second', 'nodes up'])
+  assert.ok(r.host !== undefined && r.host.busy > 0 && r.host.busy <= 1, JSON.stringify(r.host))
+  assert.ok(r.host.seconds >= r.scenario.durationMs / 1000 - 1 && r.host.saturatedSeconds <= r.host.seconds, JSON.stringify(r.host))
+  assert.ok(r.notes.some(n => n.startsWith('host CPU busy')), explain)
   assert.ok(r.notes.some(n => n.startsWith('event-loop delay per worker')), explain)
   assert.ok(r.notes.some(n => n.startsWith('price dumpers')), explain)
   // Absent, not zero: emulation runs no slarks and no chain.

@@ -6,8 +6,9 @@
  *
  * `runEmulation(scenario, { onProgress, log })` resolves with the run's `SimResults`: gossip
  * delivery over every (message, subscribed peer) pair, order → match latency after the bid
- * deadline and matches per second, node counts, and notes (per-topic delivery, adversaries,
- * price dumpers' share, per-worker event-loop delay, and what of the scenario was not emulated).
+ * deadline and matches per second, node counts, the host's CPU use per second (emulated nodes
+ * share its cores), and notes (per-topic delivery, adversaries, price dumpers' share, per-worker
+ * event-loop delay, and what of the scenario was not emulated).
  * `simRuntime()` is the in-memory container runtime for providers that lease without Docker.
  */
 export { runEmulation, type EmulationOptions } from './run.js'

@@ -23,6 +23,7 @@ import { ask, forkWorker, settleWorkers, startDevnetChain, stopWorkers, workerSt
 import type { Scenario } from '../scenario/types.js'
 import type { Series, SimResults } from '../results/types.js'
 import { mergeInto, summarise, type Histogram } from './distribution.js'
+import { hostCpuSampler } from './host-cpu.js'
 import { makePlan, notEmulated, type PlannedPeer } from './plan.js'
 import { shuffled } from './random.js'
 import type { ChainSetup, Collected, OrderOutcome, PeerSpec, PeerStopped, Publication, PublicationsReply, Started, StartedPeer } from './messages.js'
@@ -140,6 +141,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     const at = (ms: number, fn: () => void): void => { timers.push(setTimeout(fn, ms)) }
     const nodesSeries: Series = { name: 'nodes up', unit: 'nodes', points: [[0, up.size]] }
     const sample = (): void => { nodesSeries.points.push([Date.now() - t0, up.size]) }
+    const hostCpu = hostCpuSampler()
     const pending: Array<Promise<unknown>> = []
     for (const o of plan.orders) {
       at(o.atMs, () => { workers[plan.peers[o.user].worker].send({ type: 'order', user: o.user, kind: o.kind, spec: o.spec, windowMs: scenario.timing.bidWindowMs }) })
@@ -166,6 +168,7 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     for (let s = 1; s <= seconds; s++) {
       await new Promise(resolve => setTimeout(resolve, Math.max(0, t0 + Math.min(s * 1000, scenario.durationMs) - Date.now())))
       progress(s, seconds, 'running')
+      hostCpu.sample(Date.now() - t0)
       if (s % 5 === 0) sample()
     }
     for (const t of timers) clearTimeout(t)
@@ -196,13 +199,15 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
       wallMs: 0,
       simulatedMs,
       nodes: { started, peak },
-      series: [nodesSeries],
+      host: hostCpu.summary(),
+      series: hostCpu.points.length === 0 ? [nodesSeries] : [nodesSeries, { name: 'host CPU busy', unit: '%', points: hostCpu.points }],
       notes
     }
     addDelivery(results, collected, t0, notes)
     addMatching(results, collected.flatMap(c => c.orders), t0, scenario, plan.peers.concat(plan.joins.map(j => j.peer)), up, notes)
     addAdversaries(results, scenario, pubReplies, collected, stats, notes)
     notes.push(...workerNotes(stats, startupMs, plan.workers))
+    if (results.host !== undefined) notes.push(`host CPU busy ${(results.host.busy * 100).toFixed(0)} % of the run (all cores); ${results.host.saturatedSeconds} of ${results.host.seconds} seconds at ≥ 95 % — latency in those seconds is largely waiting for a core`)
     const noPeers = Object.entries(stats.reduce<Record<string, number>>((acc, st) => {
       for (const [k, v] of Object.entries(st)) if (k.startsWith('published_to_no_peers_total:') && v > 0) acc[k.split(':')[1]] = (acc[k.split(':')[1]] ?? 0) + v
       return acc

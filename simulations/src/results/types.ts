@@ -5,6 +5,7 @@
  * A figure a mode cannot measure is absent (never zero or made up).
  */
 import type { Scenario } from '../scenario/types.js'
+import type { HostCpu } from '../emulation/host-cpu.js'
 
 /** Sorted samples are summarised; the CDF keeps up to ~200 points for plotting. */
 export interface Distribution {
@@ -41,6 +42,8 @@ export interface SimResults {
   wallMs: number
   simulatedMs: number
   nodes: { started: number, peak: number }
+  /** Emulation on Linux: the host's cores during simulated time (emulated nodes share them). */
+  host?: HostCpu
   /** Gossip delivery: share of (message, subscribed node) pairs delivered, and the latency of those delivered. */
   delivery?: {
     ratio: number
