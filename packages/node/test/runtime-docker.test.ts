@@ -432,7 +432,7 @@ test('a replica that exits at start fails the deploy with its output, nothing le
     assert.unreachable('the deploy should fail')
   } catch (err) {
     const msg = (err as Error).message
-    assert.match(msg, /^crash-0 exited with code 7/)
+    assert.match(msg, /^crash-0 exited with code 7/, msg)
     assert.ok(msg.includes('boom-at-start'), msg)
   }
   assert.equal(await leaseObjects(docker, lease.leaseId), { containers: [], networks: [] })

@@ -276,8 +276,15 @@ export class DockerRuntime implements Runtime {
           const logs = (await this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: 5, follow: false }) as unknown as Buffer)
           let text = ''
           new Demuxer((_s, d) => { text += d.toString() }).push(logs)
-          // The state's exit code is 0 again once Docker has restarted it: the last die event keeps the real one.
-          const died = (this.eventLog.get(leaseId.toString()) ?? []).filter(e => e.kind === 'die' && `${e.service}-${e.replica}` === name).pop()
+          // The state's exit code is 0 again once Docker has restarted it: the last die event keeps
+          // the real one. On a busy host that event can come in after the restart shows in the
+          // state, so a restarted replica's is waited for (up to 2 s).
+          const lastDie = (): LeaseEvent | undefined => (this.eventLog.get(leaseId.toString()) ?? []).filter(e => e.kind === 'die' && `${e.service}-${e.replica}` === name).pop()
+          let died = lastDie()
+          for (let i = 0; died === undefined && c.RestartCount > 0 && i < 40; i++) {
+            await new Promise(resolve => setTimeout(resolve, 50))
+            died = lastDie()
+          }
           const code = died === undefined ? c.State.ExitCode : Number(died.detail.replace('exit ', ''))
           const why = c.State.OOMKilled ? 'was killed for using more memory than its limit' : `exited with code ${code}`
           throw new Error(`${name} ${why}${text.trim() === '' ? '' : `: ${text.trim().split('\n').slice(-3).join(' / ')}`}`)
