@@ -6,6 +6,7 @@
  * the other workers stalled at the same time.)
  */
 import { readFileSync } from 'node:fs'
+import type { HostCpu } from '../results/types.js'
 
 /** Jiffies since boot, all cores together. */
 export interface CpuTimes { busy: number, total: number }
@@ -33,15 +34,6 @@ export function readCpuTimes (): CpuTimes | undefined {
 export function busyBetween (a: CpuTimes, b: CpuTimes): number | undefined {
   const dt = b.total - a.total
   return dt > 0 ? Math.min(1, Math.max(0, (b.busy - a.busy) / dt)) : undefined
-}
-
-/** What the host's cores did during a run. */
-export interface HostCpu {
-  /** Share of all cores' time spent busy over the run (0…1). */
-  busy: number
-  /** Seconds in which the cores were at least 95 % busy, of `seconds` sampled. */
-  saturatedSeconds: number
-  seconds: number
 }
 
 /** `sample` once a second: `points` holds the busy % per second, `summary()` the whole run. */

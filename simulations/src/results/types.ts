@@ -5,7 +5,6 @@
  * A figure a mode cannot measure is absent (never zero or made up).
  */
 import type { Scenario } from '../scenario/types.js'
-import type { HostCpu } from '../emulation/host-cpu.js'
 
 /** Sorted samples are summarised; the CDF keeps up to ~200 points for plotting. */
 export interface Distribution {
@@ -17,6 +16,15 @@ export interface Distribution {
   mean: number
   /** [value, fraction ≤ value] pairs, ascending. */
   cdf: Array<[number, number]>
+}
+
+/** What the host's cores did during an emulation (its nodes share them). */
+export interface HostCpu {
+  /** Share of all cores' time spent busy over the run (0…1). */
+  busy: number
+  /** Seconds in which the cores were at least 95 % busy, of `seconds` sampled. */
+  saturatedSeconds: number
+  seconds: number
 }
 
 /** A time series sampled on simulated time (ms since start). */
