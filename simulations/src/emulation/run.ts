@@ -207,7 +207,8 @@ export async function runEmulation (scenario: Scenario, opts: EmulationOptions =
     addMatching(results, collected.flatMap(c => c.orders), t0, scenario, plan.peers.concat(plan.joins.map(j => j.peer)), up, notes)
     addAdversaries(results, scenario, pubReplies, collected, stats, notes)
     notes.push(...workerNotes(stats, startupMs, plan.workers))
-    if (results.host !== undefined) notes.push(`host CPU busy ${(results.host.busy * 100).toFixed(0)} % of the run (all cores); ${results.host.saturatedSeconds} of ${results.host.seconds} seconds at ≥ 95 % — latency in those seconds is largely waiting for a core`)
+    const host = results.host
+    if (host !== undefined) notes.push(`host CPU busy ${(host.busy * 100).toFixed(0)} % of the run (all cores); ${host.saturatedSeconds} of ${host.seconds} seconds at ≥ 95 %${host.saturatedSeconds > 0 ? ' — latency in those seconds is largely waiting for a core' : ''}`)
     const noPeers = Object.entries(stats.reduce<Record<string, number>>((acc, st) => {
       for (const [k, v] of Object.entries(st)) if (k.startsWith('published_to_no_peers_total:') && v > 0) acc[k.split(':')[1]] = (acc[k.split(':')[1]] ?? 0) + v
       return acc
